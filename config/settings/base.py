@@ -1,0 +1,163 @@
+"""Settings shared by every environment, read from the environment once at start-up.
+
+See ``docs/configuration.md`` for every variable. Application code reads
+``django.conf.settings`` lazily (inside functions), never at import time.
+"""
+
+from __future__ import annotations
+
+import dj_database_url
+
+from config.env import BASE_DIR, data_dir, env_bool, env_int, env_list, env_str
+
+SECRET_KEY = env_str("SECRET_KEY", "")
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or ["127.0.0.1", "localhost", "[::1]"]
+
+APP_URL = env_str("APP_URL", "http://127.0.0.1:8000").rstrip("/")
+CSRF_TRUSTED_ORIGINS = [APP_URL]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "huey.contrib.djhuey",
+    "shoplink.core",
+    "shoplink.projects",
+    "shoplink.audience",
+    "shoplink.commerce",
+    "shoplink.events",
+    "shoplink.queue",
+    "shoplink.web",
+    "shoplink.api",
+    "shoplink.integrations.shopify",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "shoplink.projects.middleware.CurrentProjectMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "shoplink.projects.context_processors.current_project",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite in WAL mode under the data directory unless DATABASE_URL is set.
+DATABASE_URL = env_str("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(data_dir() / "shoplink.sqlite3"),
+            "OPTIONS": {
+                # WAL lets the web process read while a worker writes; IMMEDIATE makes
+                # writers queue on the lock instead of failing mid-transaction.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA busy_timeout=20000; PRAGMA foreign_keys=ON;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Queue: Huey on SQLite by default, Redis when REDIS_URL is set.
+REDIS_URL = env_str("REDIS_URL", "")
+HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", False)
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": env_str("HUEY_NAME", "shoplink"),
+        "url": REDIS_URL,
+        "immediate": HUEY_IMMEDIATE,
+        "consumer": {"workers": env_int("WORKER_THREADS", 4), "worker_type": "thread"},
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": env_str("HUEY_NAME", "shoplink"),
+        "filename": str(data_dir() / "queue.sqlite3"),
+        "immediate": HUEY_IMMEDIATE,
+        "consumer": {"workers": env_int("WORKER_THREADS", 4), "worker_type": "thread"},
+    }
+
+# --- Token encryption (MultiFernet; newest key first).
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+
+# --- Shopify app.
+SHOPIFY_API_KEY = env_str("SHOPIFY_API_KEY", "")
+SHOPIFY_API_SECRET = env_str("SHOPIFY_API_SECRET", "")
+# During a client-secret rotation the previous secret is accepted until this ISO time.
+SHOPIFY_API_SECRET_PREVIOUS = env_str("SHOPIFY_API_SECRET_PREVIOUS", "")
+SHOPIFY_API_SECRET_PREVIOUS_UNTIL = env_str("SHOPIFY_API_SECRET_PREVIOUS_UNTIL", "")
+SHOPIFY_API_VERSION = env_str("SHOPIFY_API_VERSION", "2026-10")
+# Unset: real Shopify (https://{shop}). Set, e.g. http://127.0.0.1:8081/{shop}: the simulator.
+SHOPIFY_BASE_URL = env_str("SHOPIFY_BASE_URL", "https://{shop}")
+SHOPIFY_EXTRA_SCOPES = env_list("SHOPIFY_EXTRA_SCOPES")
+SHOPIFY_HTTP_TIMEOUT = float(env_str("SHOPIFY_HTTP_TIMEOUT", "30"))
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = str(data_dir() / "static")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+MEDIA_ROOT = str(data_dir() / "media")
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"huey": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
+}
+
+BASE_PATH = BASE_DIR

@@ -1,0 +1,29 @@
+"""Test settings: fast hashing, immediate queue by default, per-run data directory."""
+
+import os
+import tempfile
+
+# A private data directory per test run so parallel runs never share a database or queue.
+os.environ.setdefault("SHOPLINK_DATA_DIR", tempfile.mkdtemp(prefix="shoplink-test-"))
+
+from config.settings.dev import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+HUEY["immediate"] = os.environ.get("HUEY_IMMEDIATE", "1") != "0"  # noqa: F405
+SHOPIFY_API_KEY = "shoplink-test"
+SHOPIFY_API_SECRET = "shoplink-test-secret"
+FIELD_ENCRYPTION_KEYS = ["dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMTIzNDU="]
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# A file (not in-memory) test database so a real worker or server process started by a
+# test sees the same data as the test itself.
+DATABASES["default"].setdefault("TEST", {})  # noqa: F405
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"]["NAME"] = os.path.join(  # noqa: F405
+        os.environ["SHOPLINK_DATA_DIR"], "test.sqlite3"
+    )
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+# Queue names per run, so parallel runs sharing one Redis never take each other's jobs.
+HUEY["name"] = "shoplink-test-" + os.path.basename(os.environ["SHOPLINK_DATA_DIR"])  # noqa: F405

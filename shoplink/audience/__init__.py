@@ -1,0 +1,1 @@
+"""Audience: contacts (profiles), static lists and per-channel consent."""

@@ -1,0 +1,384 @@
+"""Writes into the audience: the only way integrations change contacts, lists and consent.
+
+Every function works set-wise (one query per batch, never one per row) because the
+same functions serve a million-row bulk import and a single webhook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import django.dispatch
+from django.db import transaction
+from django.db.models import F
+
+from shoplink.audience import consent as consent_rules
+from shoplink.audience.models import (
+    PROFILE_FIELDS,
+    Channel,
+    Consent,
+    ConsentState,
+    Contact,
+    ContactList,
+    ListMembership,
+)
+from shoplink.core import clock
+from shoplink.core.errors import ValidationFailed
+
+# Sent after a local (non-Shopify) consent change commits; integrations listen to push
+# opt-outs back (D21) without the audience app knowing they exist.
+local_consent_changed = django.dispatch.Signal()  # kwargs: contact_id, channel, state
+# Sent after profile fields of contacts change locally (API/UI), for profile fill-in (D27).
+local_profile_changed = django.dispatch.Signal()  # kwargs: contact_ids
+
+
+class ContactInput(Protocol):
+    """What ``upsert_contacts`` reads from each record (mapping.CustomerRecord fits)."""
+
+    external_id: str
+    email: str | None
+    phone: str | None
+    first_name: str | None
+    last_name: str | None
+    address1: str | None
+    address2: str | None
+    city: str | None
+    province: str | None
+    country: str | None
+    zip: str | None
+    tags: list[str] | None
+    source_updated_at: dt.datetime | None
+
+
+@dataclass
+class ContactChange:
+    """The outcome of upserting one record."""
+
+    contact_id: int
+    external_id: str
+    created: bool = False
+    changed: list[str] = field(default_factory=list)
+    stale: bool = False  # the stored row was newer; nothing was written
+
+
+def _value(record: Any, name: str) -> Any:
+    return getattr(record, name, None)
+
+
+def upsert_contacts(
+    project, records: Sequence[ContactInput], *, source: str = ""
+) -> list[ContactChange]:
+    """Create or update contacts by ``external_id``; a record older than the row is skipped.
+
+    A field that is ``None`` on the record means "unknown" and keeps the stored value
+    (Shopify customer webhooks omit tags since 2025-01). Returns one change per record,
+    in input order; duplicate external ids in one batch keep the newest record.
+    """
+    newest: dict[str, ContactInput] = {}
+    for record in records:
+        key = str(record.external_id)
+        held = newest.get(key)
+        if held is None or _newer(record.source_updated_at, held.source_updated_at):
+            newest[key] = record
+    existing = {
+        c.external_id: c
+        for c in Contact.objects.filter(project=project, external_id__in=list(newest))
+    }
+    to_create: list[Contact] = []
+    to_update: list[Contact] = []
+    results: dict[str, ContactChange] = {}
+    update_fields: set[str] = set()
+    for key, record in newest.items():
+        contact = existing.get(key)
+        if contact is None:
+            contact = Contact(project=project, external_id=key, source=source)
+            _assign(contact, record)
+            contact.source_created_at = _value(record, "source_created_at")
+            to_create.append(contact)
+            results[key] = ContactChange(contact_id=0, external_id=key, created=True)
+            continue
+        if contact.source_updated_at and not _newer(
+            record.source_updated_at, contact.source_updated_at, allow_equal=True
+        ):
+            results[key] = ContactChange(contact_id=contact.pk, external_id=key, stale=True)
+            continue
+        changed = _assign(contact, record)
+        if contact.deleted_in_source:
+            contact.deleted_in_source = False
+            changed.append("deleted_in_source")
+        if not contact.source:
+            contact.source = source
+            changed.append("source")
+        update_fields.update(changed)
+        if changed or record.source_updated_at != contact.source_updated_at:
+            update_fields.add("source_updated_at")
+            to_update.append(contact)
+        results[key] = ContactChange(
+            contact_id=contact.pk,
+            external_id=key,
+            changed=[c for c in changed if c not in ("source_updated_at", "source")],
+        )
+    with transaction.atomic():
+        if to_create:
+            Contact.objects.bulk_create(to_create, batch_size=500)
+            if to_create[0].pk is None:  # backends that do not return ids
+                ids = dict(
+                    Contact.objects.filter(
+                        project=project, external_id__in=[c.external_id for c in to_create]
+                    ).values_list("external_id", "id")
+                )
+                for c in to_create:
+                    c.pk = ids[c.external_id]
+            for c in to_create:
+                results[c.external_id].contact_id = c.pk
+        if to_update:
+            update_fields.add("updated_at")
+            now = clock.now()
+            for c in to_update:
+                c.updated_at = now
+            Contact.objects.bulk_update(to_update, sorted(update_fields), batch_size=500)
+    return [results[str(r.external_id)] for r in records]
+
+
+def _newer(a: dt.datetime | None, b: dt.datetime | None, *, allow_equal: bool = False) -> bool:
+    if a is None:
+        return b is None
+    if b is None:
+        return True
+    return a >= b if allow_equal else a > b
+
+
+def _assign(contact: Contact, record: ContactInput) -> list[str]:
+    """Copy known fields from ``record``; return the names that changed."""
+    changed = []
+    for name in PROFILE_FIELDS:
+        value = _value(record, name)
+        if value is None:
+            continue
+        value = str(value).strip()
+        if getattr(contact, name) != value:
+            setattr(contact, name, value)
+            changed.append(name)
+    tags = _value(record, "tags")
+    if tags is not None and list(contact.tags or []) != list(tags):
+        contact.tags = list(tags)
+        changed.append("tags")
+    contact.source_updated_at = record.source_updated_at
+    return changed
+
+
+def create_contact(project, **fields) -> Contact:
+    """Create one contact by hand (UI/API). ``external_id`` must be unique in the project."""
+    external_id = fields.get("external_id") or None
+    if external_id and Contact.objects.filter(project=project, external_id=external_id).exists():
+        raise ValidationFailed(f"A contact with external id {external_id} already exists.")
+    return Contact.objects.create(project=project, **fields)
+
+
+def update_attributes(project, values: dict[int, dict[str, Any]]) -> int:
+    """Merge computed attributes into contacts (``{contact_id: {key: value}}``)."""
+    contacts = list(Contact.objects.filter(project=project, id__in=list(values)))
+    for contact in contacts:
+        merged = dict(contact.attributes or {})
+        merged.update(values[contact.pk])
+        contact.attributes = merged
+    Contact.objects.bulk_update(contacts, ["attributes"], batch_size=500)
+    return len(contacts)
+
+
+# --- Lists ---------------------------------------------------------------------------
+
+
+def create_list(project, name: str, *, created_by_source: str = "") -> ContactList:
+    """Create a static list; names need not be unique but must not be blank."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("A list needs a name.")
+    return ContactList.objects.create(
+        project=project, name=name[:200], created_by_source=created_by_source
+    )
+
+
+def add_to_list(contact_list: ContactList, contact_ids: Iterable[int]) -> int:
+    """Add contacts to a list (already-present ones are ignored); return how many joined."""
+    ids = set(contact_ids)
+    if not ids:
+        return 0
+    with transaction.atomic():
+        present = set(
+            ListMembership.objects.filter(
+                contact_list=contact_list, contact_id__in=ids
+            ).values_list("contact_id", flat=True)
+        )
+        new = [ListMembership(contact_list=contact_list, contact_id=i) for i in ids - present]
+        ListMembership.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        if new:
+            ContactList.objects.filter(pk=contact_list.pk).update(size=F("size") + len(new))
+    return len(new)
+
+
+def remove_from_list(contact_list: ContactList, contact_ids: Iterable[int]) -> int:
+    """Remove contacts from a list; return how many left."""
+    ids = list(set(contact_ids))
+    with transaction.atomic():
+        removed, _ = ListMembership.objects.filter(
+            contact_list=contact_list, contact_id__in=ids
+        ).delete()
+        if removed:
+            ContactList.objects.filter(pk=contact_list.pk).update(size=F("size") - removed)
+    return removed
+
+
+def recount_list(contact_list: ContactList) -> int:
+    """Repair a list's stored size from its memberships (after bulk deletes)."""
+    size = ListMembership.objects.filter(contact_list=contact_list).count()
+    ContactList.objects.filter(pk=contact_list.pk).update(size=size)
+    return size
+
+
+# --- Consent -------------------------------------------------------------------------
+
+
+@dataclass
+class ConsentInput:
+    """Incoming consent from a source (mapping.ConsentRecord has the same fields)."""
+
+    channel: str
+    state: str
+    shopify_state: str = ""
+    opt_in_level: str | None = None
+    collected_from: str | None = None
+    consent_updated_at: dt.datetime | None = None
+
+
+@dataclass
+class ConsentChange:
+    contact_id: int
+    channel: str
+    state: str
+    previous_state: str | None
+    shopify_state: str
+    opt_in_level: str
+    consent_updated_at: dt.datetime | None
+
+
+def apply_source_consents(
+    items: Sequence[tuple[int, Any]], *, source: str = "shopify"
+) -> list[ConsentChange]:
+    """Apply consent read from a source to contacts, set-wise, by the D20 rules.
+
+    ``items`` are ``(contact_id, ConsentInput-like)``. Returns the changes that altered
+    something (a repeat of the stored state returns nothing, so no event follows).
+    """
+    if not items:
+        return []
+    contact_ids = {cid for cid, _ in items}
+    stored = {
+        (c.contact_id, c.channel): c for c in Consent.objects.filter(contact_id__in=contact_ids)
+    }
+    changes: list[ConsentChange] = []
+    to_create: list[Consent] = []
+    to_update: list[Consent] = []
+    for contact_id, incoming in items:
+        key = (contact_id, incoming.channel)
+        row = stored.get(key)
+        level = incoming.opt_in_level or ""
+        if row is None:
+            row = Consent(
+                contact_id=contact_id,
+                channel=incoming.channel,
+                state=incoming.state,
+                state_source=source,
+                shopify_state=incoming.shopify_state or "",
+                opt_in_level=level,
+                collected_from=incoming.collected_from or "",
+                consent_updated_at=incoming.consent_updated_at,
+            )
+            stored[key] = row
+            to_create.append(row)
+            changes.append(_consent_change(row, None))
+            continue
+        if (
+            row.shopify_state == (incoming.shopify_state or "")
+            and row.opt_in_level == level
+            and row.consent_updated_at == incoming.consent_updated_at
+        ):
+            continue  # an echo or a duplicate: nothing new
+        previous = row.state
+        row.shopify_state = incoming.shopify_state or ""
+        row.opt_in_level = level
+        row.collected_from = incoming.collected_from or row.collected_from
+        if consent_rules.resolve_incoming(
+            row.state,
+            row.state_source,
+            row.consent_updated_at,
+            incoming.state,
+            incoming.consent_updated_at,
+        ):
+            row.state = incoming.state
+            row.state_source = source
+            row.consent_updated_at = incoming.consent_updated_at
+        if row.pk and row not in to_update:
+            to_update.append(row)
+        changes.append(_consent_change(row, previous))
+    with transaction.atomic():
+        Consent.objects.bulk_create(to_create, batch_size=500, ignore_conflicts=True)
+        Consent.objects.bulk_update(
+            to_update,
+            [
+                "state",
+                "state_source",
+                "shopify_state",
+                "opt_in_level",
+                "collected_from",
+                "consent_updated_at",
+            ],
+            batch_size=500,
+        )
+    return changes
+
+
+def _consent_change(row: Consent, previous: str | None) -> ConsentChange:
+    return ConsentChange(
+        contact_id=row.contact_id,
+        channel=row.channel,
+        state=row.state,
+        previous_state=previous,
+        shopify_state=row.shopify_state,
+        opt_in_level=row.opt_in_level,
+        consent_updated_at=row.consent_updated_at,
+    )
+
+
+def set_local_consent(contact: Contact, channel: str, state: str) -> Consent:
+    """Record a consent change made on our side (unsubscribe link, API, SMS keyword).
+
+    Sends ``local_consent_changed`` after commit so an integration may push an opt-out.
+    """
+    if channel not in Channel.values:
+        raise ValidationFailed(f"Unknown channel {channel!r}; use email or sms.")
+    if state not in ConsentState.values:
+        raise ValidationFailed(f"Unknown consent state {state!r}.")
+    with transaction.atomic():
+        row, _ = Consent.objects.select_for_update().get_or_create(contact=contact, channel=channel)
+        row.state = state
+        row.state_source = "local"
+        row.consent_updated_at = clock.now()
+        row.save()
+        transaction.on_commit(
+            lambda: local_consent_changed.send(
+                sender=Consent, contact_id=contact.pk, channel=channel, state=state
+            )
+        )
+    return row
+
+
+def may_receive_marketing(contact: Contact, channel: str) -> bool:
+    """Answer "may this contact receive marketing on this channel?" (D20)."""
+    row = Consent.objects.filter(contact=contact, channel=channel).first()
+    if row is None:
+        return False
+    return consent_rules.is_marketable(row.state, row.shopify_state)

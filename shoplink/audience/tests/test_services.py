@@ -1,0 +1,129 @@
+"""Contact upsert, lists and consent services against the database."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.db import IntegrityError
+
+from shoplink.audience.models import Consent, Contact, ContactList
+from shoplink.audience.services import (
+    ConsentInput,
+    add_to_list,
+    apply_source_consents,
+    create_list,
+    may_receive_marketing,
+    remove_from_list,
+    set_local_consent,
+    upsert_contacts,
+)
+
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass
+class Rec:
+    external_id: str
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    province: str | None = None
+    country: str | None = None
+    zip: str | None = None
+    tags: list | None = None
+    source_updated_at: dt.datetime | None = T0
+
+
+@pytest.mark.django_db
+def test_upsert_is_idempotent(project):
+    recs = [Rec("1", email="a@x.test", first_name="Ann"), Rec("2", email="b@x.test")]
+    first = upsert_contacts(project, recs, source="shopify:s.myshopify.com")
+    again = upsert_contacts(project, recs, source="shopify:s.myshopify.com")
+    assert [c.created for c in first] == [True, True]
+    assert [c.created for c in again] == [False, False]
+    assert all(c.changed == [] for c in again)
+    assert Contact.objects.filter(project=project).count() == 2
+
+
+@pytest.mark.django_db
+def test_upsert_updates_changed_fields_and_reports_them(project):
+    upsert_contacts(project, [Rec("1", email="a@x.test", first_name="Ann")])
+    later = Rec("1", email="a@x.test", first_name="Anna", source_updated_at=T0 + dt.timedelta(1))
+    (change,) = upsert_contacts(project, [later])
+    assert change.changed == ["first_name"]
+    assert Contact.objects.get(external_id="1").first_name == "Anna"
+
+
+@pytest.mark.django_db
+def test_older_record_never_overwrites_newer_row(project):
+    upsert_contacts(project, [Rec("1", first_name="New", source_updated_at=T0)])
+    (change,) = upsert_contacts(
+        project, [Rec("1", first_name="Old", source_updated_at=T0 - dt.timedelta(hours=1))]
+    )
+    assert change.stale
+    assert Contact.objects.get(external_id="1").first_name == "New"
+
+
+@pytest.mark.django_db
+def test_unknown_tags_keep_stored_tags(project):
+    upsert_contacts(project, [Rec("1", tags=["vip"])])
+    upsert_contacts(project, [Rec("1", tags=None, source_updated_at=T0 + dt.timedelta(1))])
+    assert Contact.objects.get(external_id="1").tags == ["vip"]
+
+
+@pytest.mark.django_db
+def test_external_id_unique_per_project(project):
+    from shoplink.projects.services import create_project
+
+    Contact.objects.create(project=project, external_id="42")
+    Contact.objects.create(project=create_project("Other"), external_id="42")  # fine elsewhere
+    with pytest.raises(IntegrityError):
+        Contact.objects.create(project=project, external_id="42")
+
+
+@pytest.mark.django_db
+def test_list_size_is_maintained(project):
+    contact_list = create_list(project, "Buyers")
+    ids = [c.contact_id for c in upsert_contacts(project, [Rec(str(i)) for i in range(5)])]
+    assert add_to_list(contact_list, ids) == 5
+    assert add_to_list(contact_list, ids) == 0
+    assert remove_from_list(contact_list, ids[:2]) == 2
+    contact_list.refresh_from_db()
+    assert contact_list.size == 3 == contact_list.memberships.count()
+    assert ContactList.objects.get(pk=contact_list.pk).size == 3
+
+
+@pytest.mark.django_db
+def test_marketability_follows_stored_consent(project):
+    contact = Contact.objects.create(project=project, external_id="9")
+    assert not may_receive_marketing(contact, "email")  # nothing recorded
+    apply_source_consents(
+        [(contact.pk, ConsentInput("email", "subscribed", "SUBSCRIBED", consent_updated_at=T0))]
+    )
+    assert may_receive_marketing(contact, "email")
+    set_local_consent(contact, "email", "unsubscribed")
+    assert not may_receive_marketing(contact, "email")
+
+
+@pytest.mark.django_db
+def test_shopify_unsubscribe_wins_over_local_subscribe(project):
+    contact = Contact.objects.create(project=project, external_id="9")
+    set_local_consent(contact, "sms", "subscribed")
+    apply_source_consents(
+        [(contact.pk, ConsentInput("sms", "unsubscribed", "UNSUBSCRIBED", consent_updated_at=T0))]
+    )
+    row = Consent.objects.get(contact=contact, channel="sms")
+    assert row.shopify_state == "UNSUBSCRIBED"
+    assert not may_receive_marketing(contact, "sms")
+
+
+@pytest.mark.django_db
+def test_repeated_source_consent_reports_no_change(project):
+    contact = Contact.objects.create(project=project, external_id="9")
+    item = (contact.pk, ConsentInput("email", "subscribed", "SUBSCRIBED", consent_updated_at=T0))
+    assert len(apply_source_consents([item])) == 1
+    assert apply_source_consents([item]) == []

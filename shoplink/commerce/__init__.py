@@ -1,0 +1,1 @@
+"""Commerce records (orders, checkouts, carts, products, collections), source-agnostic."""

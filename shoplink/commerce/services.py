@@ -1,0 +1,223 @@
+"""Writes for commerce records, and the computed properties they feed (D24, D25).
+
+Upserts are set-wise and never let an older source version overwrite a newer row
+(``core.upsert``). Computed properties are rebuilt with one aggregate query per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Max, Q, Sum
+
+from shoplink.audience.models import Contact
+from shoplink.audience.services import update_attributes
+from shoplink.commerce.models import Cart, Checkout, Collection, Order, Product
+from shoplink.commerce.rfm import compute_rfm
+from shoplink.core import clock
+from shoplink.core.upsert import RowChange, upsert_rows
+
+ORDER_FIELDS = (
+    "customer_external_id",
+    "number",
+    "name",
+    "email",
+    "currency",
+    "total_price",
+    "subtotal_price",
+    "total_tax",
+    "total_discounts",
+    "current_total_price",
+    "financial_status",
+    "fulfillment_status",
+    "cancelled_at",
+    "cancel_reason",
+    "test",
+    "checkout_token",
+    "discount_codes",
+    "line_items",
+    "shipping_address",
+    "fulfillments",
+    "refunds",
+    "source_created_at",
+)
+CHECKOUT_FIELDS = (
+    "customer_external_id",
+    "email",
+    "currency",
+    "total_price",
+    "line_items",
+    "abandoned_checkout_url",
+    "completed_at",
+    "source_created_at",
+)
+CART_FIELDS = ("line_items", "total_price", "currency")
+PRODUCT_FIELDS = (
+    "title",
+    "handle",
+    "status",
+    "vendor",
+    "product_type",
+    "tags",
+    "price_min",
+    "price_max",
+    "image_url",
+    "variants",
+)
+COLLECTION_FIELDS = ("title", "handle", "product_ids")
+
+
+class _Keyed:
+    """Adapts a record whose key is ``token`` to the ``external_id`` upsert key."""
+
+    def __init__(self, record: Any, key: str):
+        self._record = record
+        self.external_id = str(getattr(record, key))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._record, name)
+
+
+def upsert_orders(project, source: str, records: Sequence[Any]) -> list[RowChange]:
+    """Upsert orders and link each to its contact by the customer's external id."""
+    changes = upsert_rows(Order, project, source, records, ORDER_FIELDS)
+    link_orders_to_contacts(project, source, [c.pk for c in changes if not c.stale])
+    return changes
+
+
+def link_orders_to_contacts(project, source: str, order_ids: Sequence[int] | None = None) -> int:
+    """Point orders at the contact whose external id is the order's customer id."""
+    orders = Order.objects.filter(project=project, source=source, contact__isnull=True).exclude(
+        customer_external_id=""
+    )
+    if order_ids is not None:
+        orders = orders.filter(id__in=list(order_ids))
+    pending = list(orders.only("id", "customer_external_id"))
+    if not pending:
+        return 0
+    contacts = dict(
+        Contact.objects.filter(
+            project=project, external_id__in={o.customer_external_id for o in pending}
+        ).values_list("external_id", "id")
+    )
+    linked = []
+    for order in pending:
+        contact_id = contacts.get(order.customer_external_id)
+        if contact_id:
+            order.contact_id = contact_id
+            linked.append(order)
+    Order.objects.bulk_update(linked, ["contact"], batch_size=500)
+    return len(linked)
+
+
+def upsert_checkouts(project, source: str, records: Sequence[Any]) -> list[RowChange]:
+    """Upsert checkouts keyed by token, linking contacts by customer id."""
+    keyed = [_Keyed(r, "token") for r in records]
+    changes = upsert_rows(Checkout, project, source, keyed, CHECKOUT_FIELDS)
+    rows = Checkout.objects.filter(id__in=[c.pk for c in changes], contact__isnull=True).exclude(
+        customer_external_id=""
+    )
+    rows = list(rows)
+    if rows:
+        contacts = dict(
+            Contact.objects.filter(
+                project=project, external_id__in={r.customer_external_id for r in rows}
+            ).values_list("external_id", "id")
+        )
+        for r in rows:
+            r.contact_id = contacts.get(r.customer_external_id)
+        Checkout.objects.bulk_update([r for r in rows if r.contact_id], ["contact"])
+    return changes
+
+
+def upsert_carts(project, source: str, records: Sequence[Any]) -> list[RowChange]:
+    return upsert_rows(Cart, project, source, [_Keyed(r, "token") for r in records], CART_FIELDS)
+
+
+def upsert_products(project, source: str, records: Sequence[Any]) -> list[RowChange]:
+    return upsert_rows(Product, project, source, records, PRODUCT_FIELDS)
+
+
+def upsert_collections(project, source: str, records: Sequence[Any]) -> list[RowChange]:
+    return upsert_rows(Collection, project, source, records, COLLECTION_FIELDS)
+
+
+def delete_by_external_id(model, project, source: str, external_ids: Iterable[str]) -> int:
+    deleted, _ = model.objects.filter(
+        project=project, source=source, external_id__in=list(external_ids)
+    ).delete()
+    return deleted
+
+
+# --- Computed properties ---------------------------------------------------------------
+
+
+def refresh_contact_stats(project, contact_ids: Iterable[int]) -> int:
+    """Recompute ``shopify_order_count/total_spent/last_order_at`` for these contacts (D24)."""
+    ids = list(set(contact_ids))
+    if not ids:
+        return 0
+    counted = Q(orders__cancelled_at__isnull=True, orders__test=False)
+    rows = (
+        Contact.objects.filter(project=project, id__in=ids)
+        .annotate(
+            n=Count("orders", filter=counted),
+            spent=Sum("orders__current_total_price", filter=counted),
+            last=Max("orders__source_created_at", filter=counted),
+        )
+        .values_list("id", "n", "spent", "last")
+    )
+    values = {
+        cid: {
+            "shopify_order_count": n,
+            "shopify_total_spent": str((spent or Decimal("0")).quantize(Decimal("0.01"))),
+            "shopify_last_order_at": last.isoformat() if last else None,
+        }
+        for cid, n, spent, last in rows
+    }
+    return update_attributes(project, values)
+
+
+def rebuild_stats_for_source(project, source: str, batch: int = 2000) -> int:
+    """Rebuild computed properties for every contact from ``source``, in batches."""
+    ids = list(Contact.objects.filter(project=project, source=source).values_list("id", flat=True))
+    done = 0
+    for start in range(0, len(ids), batch):
+        done += refresh_contact_stats(project, ids[start : start + batch])
+    return done
+
+
+def recompute_rfm(project, source: str) -> dict[str, int]:
+    """Score every contact of ``source`` with counted orders and store the segment (D25).
+
+    Contacts without orders get ``shopify_rfm_segment = None``. Returns segment counts.
+    """
+    today = clock.now()
+    counted = Q(orders__cancelled_at__isnull=True, orders__test=False)
+    rows = (
+        Contact.objects.filter(project=project, source=source)
+        .annotate(
+            n=Count("orders", filter=counted),
+            spent=Sum("orders__current_total_price", filter=counted),
+            last=Max("orders__source_created_at", filter=counted),
+        )
+        .values_list("id", "n", "spent", "last")
+    )
+    scored, without = [], []
+    for cid, n, spent, last in rows:
+        if n and last:
+            scored.append((cid, (today - last).days, n, spent or Decimal("0")))
+        else:
+            without.append(cid)
+    segments = compute_rfm(scored)
+    values: dict[int, dict[str, Any]] = {
+        cid: {"shopify_rfm_segment": seg} for cid, seg in segments.items()
+    }
+    values.update({cid: {"shopify_rfm_segment": None} for cid in without})
+    update_attributes(project, values)
+    counts: dict[str, int] = {}
+    for seg in segments.values():
+        counts[seg] = counts.get(seg, 0) + 1
+    return counts

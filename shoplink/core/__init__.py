@@ -1,0 +1,1 @@
+"""The tiny kernel every app may depend on: base models, the clock, errors."""

@@ -1,0 +1,69 @@
+"""Record events idempotently: a second emission with the same key is dropped."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from shoplink.events.models import Event
+
+
+@dataclass
+class EventInput:
+    name: str
+    idempotency_key: str
+    occurred_at: dt.datetime
+    data: dict[str, Any] = field(default_factory=dict)
+    contact_id: int | None = None
+    contact_external_id: str | None = None
+    source: str = ""
+
+
+def record_events(project, events: Sequence[EventInput]) -> list[Event]:
+    """Store the events whose keys are new; return the rows that were written."""
+    if not events:
+        return []
+    unique: dict[str, EventInput] = {}
+    for e in events:
+        unique.setdefault(e.idempotency_key, e)
+    seen = set(
+        Event.objects.filter(project=project, idempotency_key__in=list(unique)).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    rows = [
+        Event(
+            project=project,
+            name=e.name,
+            idempotency_key=e.idempotency_key,
+            occurred_at=e.occurred_at,
+            data=e.data,
+            contact_id=e.contact_id,
+            contact_external_id=e.contact_external_id,
+            source=e.source,
+        )
+        for key, e in unique.items()
+        if key not in seen
+    ]
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            Event.objects.bulk_create(rows)
+    except IntegrityError:
+        # A concurrent writer stored some of the same keys between our read and write;
+        # fall back to one insert each so only the truly new ones are kept.
+        written = []
+        for row in rows:
+            try:
+                with transaction.atomic():
+                    row.save()
+                written.append(row)
+            except IntegrityError:
+                continue  # already recorded by the other writer: that is the point of the key
+        return written
+    return rows

@@ -1,0 +1,1 @@
+"""Projects (the unit of isolation), staff memberships and roles."""

@@ -1,0 +1,56 @@
+"""Task decorators, on-commit enqueueing and the minute sweeper."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+
+from django.db import transaction
+from huey import crontab
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
+
+from shoplink.core import clock
+
+log = logging.getLogger(__name__)
+
+task = db_task
+periodic_task = db_periodic_task
+huey = HUEY
+
+_sweepers: list[Callable[[], object]] = []
+
+
+def enqueue_on_commit(fn, *args, **kwargs) -> None:
+    """Enqueue ``fn(*args)`` once the surrounding transaction commits.
+
+    Arguments must be ids and plain JSON: never personal data or tokens.
+    """
+    transaction.on_commit(lambda: fn(*args, **kwargs))
+
+
+def register_sweeper(fn: Callable[[], object]) -> Callable[[], object]:
+    """Register ``fn`` to run every minute (idempotent: safe to call at import)."""
+    if fn not in _sweepers:
+        _sweepers.append(fn)
+    return fn
+
+
+def run_sweepers() -> None:
+    """Run every registered sweeper; one failing sweeper does not stop the others."""
+    from shoplink.queue.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.update_or_create(
+        worker=f"{socket.gethostname()}:{os.getpid()}", defaults={"beat_at": clock.now()}
+    )
+    for fn in list(_sweepers):
+        try:
+            fn()
+        except Exception:
+            log.exception("sweeper %s failed", getattr(fn, "__name__", fn))
+
+
+@db_periodic_task(crontab(minute="*"))
+def minute_sweep() -> None:
+    run_sweepers()

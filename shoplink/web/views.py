@@ -1,0 +1,151 @@
+"""Pages of the marketing core: contacts, lists, events; project switching; errors.
+
+Views only read and render; every list page fetches related rows in the same
+queries (no query per row), paginated.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Q
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from shoplink.audience.models import Contact, ContactList
+from shoplink.events.models import Event
+from shoplink.projects.middleware import SESSION_KEY
+from shoplink.projects.models import Role
+from shoplink.projects.permissions import project_role_required
+from shoplink.web.rendering import render_page
+
+PAGE_SIZE = 50
+
+
+@login_required
+def home(request):
+    if request.project is None:
+        return render(request, "web/no_project.html", status=403)
+    return redirect("web:contacts")
+
+
+@login_required
+@require_POST
+def switch_project(request):
+    project_id = request.POST.get("project_id", "")
+    if request.user.memberships.filter(project_id=project_id).exists():
+        request.session[SESSION_KEY] = int(project_id)
+    return redirect(request.POST.get("next") or "web:home")
+
+
+@project_role_required(Role.VIEWER)
+def contact_list(request):
+    q = request.GET.get("q", "").strip()
+    contacts = Contact.objects.filter(project=request.project)
+    if q:
+        contacts = contacts.filter(
+            Q(email__icontains=q)
+            | Q(first_name__icontains=q)
+            | Q(last_name__icontains=q)
+            | Q(external_id=q)
+            | Q(phone__icontains=q)
+        )
+    page = Paginator(contacts.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render_page(
+        request,
+        "web/contacts.html",
+        {"page": page, "q": q, "nav": "contacts"},
+        fragment="web/_contacts_table.html",
+    )
+
+
+@project_role_required(Role.VIEWER)
+def contact_detail(request, contact_id: int):
+    contact = get_object_or_404(Contact, project=request.project, pk=contact_id)
+    consents = {c.channel: c for c in contact.consents.all()}
+    lists = ContactList.objects.filter(memberships__contact=contact).order_by("name")
+    events = contact.events.order_by("-id")[:50]
+    attributes = sorted((contact.attributes or {}).items())
+    return render(
+        request,
+        "web/contact_detail.html",
+        {
+            "contact": contact,
+            "email_consent": consents.get("email"),
+            "sms_consent": consents.get("sms"),
+            "lists": lists,
+            "events": events,
+            "attributes": attributes,
+            "nav": "contacts",
+        },
+    )
+
+
+@project_role_required(Role.VIEWER)
+def contact_timeline(request, contact_id: int):
+    contact = get_object_or_404(Contact, project=request.project, pk=contact_id)
+    events = contact.events.order_by("-id")[:50]
+    return render(request, "web/_timeline.html", {"events": events, "contact": contact})
+
+
+@project_role_required(Role.VIEWER)
+def list_index(request):
+    lists = ContactList.objects.filter(project=request.project).order_by("name")
+    return render(request, "web/lists.html", {"lists": lists, "nav": "lists"})
+
+
+@project_role_required(Role.VIEWER)
+def list_detail(request, list_id: int):
+    contact_list = get_object_or_404(ContactList, project=request.project, pk=list_id)
+    members = Contact.objects.filter(list_memberships__contact_list=contact_list).order_by("-id")
+    page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "web/list_detail.html", {"list": contact_list, "page": page, "nav": "lists"}
+    )
+
+
+@project_role_required(Role.VIEWER)
+def event_list(request):
+    name = request.GET.get("name", "").strip()
+    events = Event.objects.filter(project=request.project).select_related("contact")
+    if name:
+        events = events.filter(name=name)
+    page = Paginator(events.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    names = (
+        Event.objects.filter(project=request.project)
+        .order_by("name")
+        .values_list("name", flat=True)
+        .distinct()
+    )
+    return render_page(
+        request,
+        "web/events.html",
+        {"page": page, "name": name, "names": list(names), "nav": "events"},
+        fragment="web/_events_table.html",
+    )
+
+
+def healthz(request):
+    """Liveness for load balancers: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"ok": True})
+
+
+def error_403(request, exception=None):
+    return render(request, "web/403.html", status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "web/404.html", status=404)
+
+
+def error_500(request):
+    # No context processors that touch the database: the error may be the database.
+    return HttpResponse(
+        "<!doctype html><title>Server error</title><h1>Something went wrong</h1>"
+        "<p>The error has been logged. Please try again in a moment.</p>",
+        status=500,
+    )
