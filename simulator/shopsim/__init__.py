@@ -1,0 +1,3 @@
+"""shopsim: a local Shopify simulator (OAuth, Admin GraphQL, bulk operations, webhooks)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,90 @@
+"""The ASGI application: routes for OAuth, Admin GraphQL, files, control API and admin page."""
+
+from __future__ import annotations
+
+import contextlib
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from shopsim import control, oauth
+from shopsim.config import Settings
+from shopsim.store import Registry
+from shopsim.webhooks import Hub
+
+
+def _shop_or_404(request: Request):
+    shop = request.app.state.registry.get(request.path_params["shop"])
+    if shop is None:
+        return None, JSONResponse({"errors": "Not Found"}, status_code=404)
+    return shop, None
+
+
+async def authorize(request: Request) -> Response:
+    shop, err = _shop_or_404(request)
+    if err:
+        return err
+    if request.method == "POST":
+        return await oauth.authorize_decision(request, shop)
+    return await oauth.authorize_page(request, shop)
+
+
+async def access_token(request: Request) -> Response:
+    shop, err = _shop_or_404(request)
+    if err:
+        return err
+    return await oauth.access_token(request, shop, request.app.state.on_install)
+
+
+async def access_scopes(request: Request) -> Response:
+    shop, err = _shop_or_404(request)
+    if err:
+        return err
+    return await oauth.access_scopes(request, shop)
+
+
+async def graphql_endpoint(request: Request) -> Response:
+    shop, err = _shop_or_404(request)
+    if err:
+        return err
+    from shopsim.graphql_api import handle
+
+    return await handle(request, shop)
+
+
+async def file_endpoint(request: Request) -> Response:
+    from shopsim.bulk import serve_file
+
+    return await serve_file(request)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the simulator app; `app.state` holds settings, shop registry and webhook hub."""
+    settings = settings or Settings()
+    from shopsim import admin
+
+    routes = [
+        Route("/{shop}/admin/oauth/authorize", authorize, methods=["GET", "POST"]),
+        Route("/{shop}/admin/oauth/access_token", access_token, methods=["POST"]),
+        Route("/{shop}/admin/oauth/access_scopes.json", access_scopes),
+        Route("/{shop}/admin/api/{version}/graphql.json", graphql_endpoint, methods=["POST"]),
+        Route("/_files/{token}.jsonl", file_endpoint),
+        *control.routes,
+        *admin.routes,
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        await app.state.hub.start()
+        yield
+        await app.state.hub.stop()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.registry = Registry(settings)
+    app.state.hub = Hub(settings)
+    app.state.on_install = lambda shop: None
+    app.state.files = {}
+    return app

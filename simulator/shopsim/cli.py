@@ -1,0 +1,94 @@
+"""Command line: `shopsim serve ...` starts the simulator under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from shopsim.config import Profile, Settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="shopsim", description="Local Shopify simulator")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="run the simulator HTTP server")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8081)
+    s.add_argument("--seed", type=int, default=1)
+    d = Profile()
+    for name in ("customers", "orders", "products", "collections", "checkouts", "carts"):
+        s.add_argument(f"--{name}", type=int, default=getattr(d, name))
+    s.add_argument("--client-id", default="shoplink-demo")
+    s.add_argument("--client-secret", default="shoplink-demo-secret")
+    s.add_argument(
+        "--redirect-url",
+        action="append",
+        default=[],
+        help="allowed redirect_uri prefix (repeatable)",
+    )
+    s.add_argument(
+        "--app-webhook-url", default=None, help="endpoint for compliance topics and app/uninstalled"
+    )
+    s.add_argument("--time-scale", type=float, default=1.0)
+    s.add_argument("--token-ttl", type=int, default=3600)
+    s.add_argument("--refresh-token-ttl", type=int, default=90 * 24 * 3600)
+    s.add_argument("--shop-redact-delay", type=float, default=48 * 3600)
+    s.add_argument("--api-version-fallback", action="store_true")
+    s.add_argument("--log-level", default="warning")
+    return p
+
+
+def settings_from_args(a) -> Settings:
+    return Settings(
+        host=a.host,
+        port=a.port,
+        seed=a.seed,
+        profile=Profile(
+            customers=a.customers,
+            orders=a.orders,
+            products=a.products,
+            collections=a.collections,
+            checkouts=a.checkouts,
+            carts=a.carts,
+        ),
+        client_id=a.client_id,
+        client_secret=a.client_secret,
+        redirect_urls=a.redirect_url,
+        app_webhook_url=a.app_webhook_url,
+        time_scale=a.time_scale,
+        token_ttl=a.token_ttl,
+        refresh_token_ttl=a.refresh_token_ttl,
+        api_version_fallback=a.api_version_fallback,
+        shop_redact_delay=a.shop_redact_delay,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    import uvicorn
+
+    from shopsim.app import create_app
+
+    settings = settings_from_args(args)
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=False
+    )
+    server = uvicorn.Server(config)
+
+    async def run():
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            if task.done():
+                return task.result()
+            await asyncio.sleep(0.02)
+        print(f"shopsim listening on http://{settings.host}:{settings.port}", flush=True)
+        await task
+
+    asyncio.run(run())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""Server-wide settings parsed from the CLI (one app, one data profile, one time scale)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Profile:
+    """How many records of each kind a lazily created shop gets."""
+
+    customers: int = 50
+    orders: int = 120
+    products: int = 20
+    collections: int = 5
+    checkouts: int = 15
+    carts: int = 10
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8081
+    seed: int = 1
+    profile: Profile = field(default_factory=Profile)
+    client_id: str = "shoplink-demo"
+    client_secret: str = "shoplink-demo-secret"
+    redirect_urls: list[str] = field(default_factory=list)
+    app_webhook_url: str | None = None
+    time_scale: float = 1.0
+    token_ttl: int = 3600
+    refresh_token_ttl: int = 90 * 24 * 3600
+    api_version_fallback: bool = False
+    shop_redact_delay: float = 48 * 3600
+    # Version used to serialise webhook payloads (X-Shopify-API-Version); PLATFORM §0 pins 2026-10.
+    webhook_api_version: str = "2026-10"

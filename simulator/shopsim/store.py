@@ -1,0 +1,421 @@
+"""In-memory shops: lazily generated records plus overrides, search and cursor pagination.
+
+A `Table` holds one resource kind of one shop. Generated records (index < count) are built
+on demand by the `Generator`; `overrides` maps index → changed record, or None when deleted;
+records created at run time get indexes from `next_index`. Nothing else is kept, which is
+what lets a shop hold a million orders in a few megabytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import re
+import threading
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from shopsim.config import Profile, Settings
+from shopsim.generator import KINDS, TYPENAMES, Generator, derive_customer, iso, parse_iso
+
+SHOP_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$")
+# Restore rates per plan, PLATFORM §3 (bucket = 20 × restore rate).
+PLAN_RESTORE = {
+    "basic": 100.0,
+    "standard": 100.0,
+    "shopify": 100.0,
+    "advanced": 200.0,
+    "plus": 1000.0,
+    "shopify_plus": 1000.0,
+    "enterprise": 2000.0,
+    "partner_test": 100.0,
+    "development": 100.0,
+}
+_DELETED = None
+
+
+def now_iso() -> str:
+    return iso(datetime.now(UTC))
+
+
+class Table:
+    """One resource kind of one shop."""
+
+    def __init__(self, shop: Shop, kind: str, count: int):
+        self.shop, self.kind, self.count = shop, kind, count
+        self.next_index = count
+        self.overrides: dict[int, dict | None] = {}
+
+    def get(self, index: int) -> dict | None:
+        if index < 0 or index >= self.next_index:
+            return None
+        if index in self.overrides:
+            return self.overrides[index]
+        if index < self.count:
+            return self.shop.gen.make(self.kind, index)
+        return None
+
+    def exists(self, index: int) -> bool:
+        if index < 0 or index >= self.next_index:
+            return False
+        return self.overrides.get(index, True) is not _DELETED
+
+    def updated_at(self, index: int) -> str:
+        rec = self.overrides.get(index)
+        if rec is not None:
+            return rec.get("updatedAt") or ""
+        return iso(self.shop.gen.stamps(self.kind, index)[1])
+
+    def created_at(self, index: int) -> str:
+        rec = self.overrides.get(index)
+        if rec is not None:
+            return rec.get("createdAt") or ""
+        return iso(self.shop.gen.stamps(self.kind, index)[0])
+
+    def indexes(self, reverse: bool = False, start: int | None = None):
+        """Live indexes in id order, optionally starting after `start`."""
+        if reverse:
+            hi = self.next_index - 1 if start is None else min(start - 1, self.next_index - 1)
+            rng = range(hi, -1, -1)
+        else:
+            rng = range(0 if start is None else max(start + 1, 0), self.next_index)
+        ov = self.overrides
+        for i in rng:
+            if i in ov and ov[i] is _DELETED:
+                continue
+            yield i
+
+    def live_count(self) -> int:
+        return self.next_index - sum(1 for v in self.overrides.values() if v is _DELETED)
+
+    def num(self, index: int) -> int:
+        return self.shop.gen.num(self.kind, index)
+
+    def index_of_num(self, num: int) -> int:
+        return self.shop.gen.index_of(self.kind, num)
+
+    def put(self, index: int, rec: dict) -> None:
+        if self.kind == "customers":
+            derive_customer(rec)
+        self.overrides[index] = rec
+
+    def create(self, rec: dict) -> int:
+        index = self.next_index
+        self.next_index += 1
+        self.put(index, rec)
+        return index
+
+    def delete(self, index: int) -> None:
+        self.overrides[index] = _DELETED
+
+    def editable(self, index: int) -> dict | None:
+        """A private deep copy of a record, to change and `put` back."""
+        rec = self.get(index)
+        return copy.deepcopy(rec) if rec is not None else None
+
+
+# search ------------------------------------------------------------------------------
+_TERM = re.compile(r"""(-?)(\w+):(>=|<=|>|<)?('[^']*'|"[^"]*"|\S+)""")
+
+
+def parse_search(query: str | None) -> list[tuple[bool, str, str, str]]:
+    """Parse Shopify search syntax into (negated, field, op, value); ANDs only (OR is ignored)."""
+    if not query:
+        return []
+    return [
+        (neg == "-", f.lower(), op or "=", v.strip("'\"")) for neg, f, op, v in _TERM.findall(query)
+    ]
+
+
+def _cmp(a, op: str, b) -> bool:
+    return {"=": a == b, ">": a > b, "<": a < b, ">=": a >= b, "<=": a <= b}[op]
+
+
+def matcher(table: Table, terms):
+    """Return a predicate on index; cheap terms (id, dates) never build the record."""
+    if not terms:
+        return lambda i: True
+
+    def ok(i: int) -> bool:
+        rec = None
+        for neg, fld, op, val in terms:
+            if fld == "id":
+                try:
+                    res = _cmp(table.num(i), op, int(val.rsplit("/", 1)[-1]))
+                except ValueError:
+                    res = False
+            elif fld in ("updated_at", "created_at", "processed_at"):
+                stamp = table.updated_at(i) if fld == "updated_at" else table.created_at(i)
+                try:
+                    res = _cmp(parse_iso(stamp), op, parse_iso(val))
+                except ValueError:
+                    res = False
+            else:
+                rec = rec or table.get(i) or {}
+                key = {
+                    "tag": "tags",
+                    "status": "status",
+                    "email": "email",
+                    "name": "name",
+                    "title": "title",
+                    "sku": "sku",
+                    "financial_status": "displayFinancialStatus",
+                }.get(fld, fld)
+                have = rec.get(key)
+                if isinstance(have, list):
+                    res = any(str(x).lower() == val.lower() for x in have)
+                else:
+                    res = have is not None and str(have).lower() == val.lower()
+            if res == neg:
+                return False
+        return True
+
+    return ok
+
+
+def encode_cursor(kind: str, key: str, index: int) -> str:
+    return base64.b64encode(
+        f'{{"last_id":{index},"last_value":"{key}","k":"{kind}"}}'.encode()
+    ).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[str, int] | None:
+    try:
+        raw = base64.b64decode(cursor.encode()).decode()
+        m = re.match(r'\{"last_id":(-?\d+),"last_value":"([^"]*)"', raw)
+        return (m.group(2), int(m.group(1))) if m else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def select(
+    table: Table,
+    *,
+    query=None,
+    sort_key="ID",
+    reverse=False,
+    after=None,
+    before=None,
+    limit: int | None = None,
+):
+    """Yield (cursor, index) in the requested order, honouring search terms and cursors."""
+    terms = parse_search(query)
+    ok = matcher(table, terms)
+    sk = (sort_key or "ID").upper()
+    if sk in ("UPDATED_AT",):
+        keyf = table.updated_at
+        rows = sorted(((keyf(i), i) for i in table.indexes() if ok(i)), reverse=reverse)
+        if after and (c := decode_cursor(after)):
+            pos = (c[0], c[1])
+            rows = [r for r in rows if (r > pos if not reverse else r < pos)]
+        if before and (c := decode_cursor(before)):
+            pos = (c[0], c[1])
+            rows = [r for r in rows if (r < pos if not reverse else r > pos)]
+        for n, (k, i) in enumerate(rows):
+            if limit is not None and n >= limit:
+                return
+            yield encode_cursor(table.kind, k, i), i
+        return
+    # ID / CREATED_AT / PROCESSED_AT / RELEVANCE: generated createdAt grows with index, and
+    # records created at run time get later indexes, so index order is the sort order.
+    start = None
+    if after and (c := decode_cursor(after)):
+        start = c[1]
+    stop = None
+    if before and (c := decode_cursor(before)):
+        stop = c[1]
+    # Jump straight to `id:>N` instead of scanning a million indexes.
+    for neg, fld, op, val in terms:
+        if fld == "id" and not neg and op in (">", ">=") and not reverse and val.isdigit():
+            j = table.index_of_num(int(val)) - (1 if op == ">=" else 0)
+            start = j if start is None else max(start, j)
+    n = 0
+    for i in table.indexes(reverse=reverse, start=start):
+        if stop is not None and (i >= stop if not reverse else i <= stop):
+            return
+        if not ok(i):
+            continue
+        if limit is not None and n >= limit:
+            return
+        n += 1
+        yield encode_cursor(table.kind, str(i), i), i
+
+
+@dataclass
+class Faults:
+    error_rate: float = 0.0
+    latency_ms: int = 0
+    restore_rate: float | None = None
+    bulk: dict = field(default_factory=dict)
+    webhooks: dict = field(default_factory=dict)
+
+
+class Shop:
+    """All state of one simulated shop (data, install, tokens, subscriptions, faults)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        domain: str,
+        profile: Profile | None = None,
+        props: dict | None = None,
+    ):
+        props = props or {}
+        self.settings = settings
+        self.domain = domain
+        self.lock = threading.RLock()
+        profile = profile or settings.profile
+        self.counts = {k: getattr(profile, k, 0) for k in KINDS}
+        self.handle = domain.split(".")[0]
+        self.numeric_id = 548380000 + zlib.crc32(domain.encode()) % 10**6
+        self.props = {
+            "name": props.get("name") or self.handle.replace("-", " ").title(),
+            "email": props.get("email") or f"owner@{self.handle}.example.com",
+            "plan": (props.get("plan") or "basic").lower(),
+            "currency": props.get("currency") or "USD",
+            "country": props.get("country") or "CA",
+            "timezone": props.get("timezone") or "America/Toronto",
+            "custom_domain": props.get("custom_domain"),
+        }
+        self.gen = Generator(
+            settings.seed, domain, self.counts, self.props["currency"], loader=self._load
+        )
+        self.tables = {k: Table(self, k, self.counts[k]) for k in KINDS}
+        self.state = "active"
+        self.installed = False
+        self.granted_scopes: list[str] = []
+        self.removed_scopes: set[str] = set()
+        self.subscriptions: dict[int, dict] = {}
+        self.next_sub = 1
+        self.faults = Faults()
+        self.bucket_available: float | None = None
+        self.bucket_at = 0.0
+        self.webhook_log: list[dict] = []
+        self.bulk_ops: dict[int, object] = {}
+        self.metafields: dict[tuple, dict] = {}
+        self.created_at = "2023-03-01T12:00:00Z"
+        self.tokens: dict[str, dict] = {}
+        self.refresh_tokens: dict[str, dict] = {}
+        self.codes: dict[str, dict] = {}
+        self.tokens_issued = 0
+
+    def _load(self, kind: str, index: int):
+        return self.tables[kind].get(index)
+
+    @property
+    def restore_rate(self) -> float:
+        if self.faults.restore_rate:
+            return float(self.faults.restore_rate)
+        return PLAN_RESTORE.get(self.props["plan"], 100.0)
+
+    def find_gid(self, gid_value: str):
+        """Resolve a gid to (kind, index) when it names a top-level record of this shop."""
+        m = re.match(r"^gid://shopify/(\w+)/(\d+)", gid_value or "")
+        if not m:
+            return None
+        typename, num = m.group(1), int(m.group(2))
+        for kind, tn in TYPENAMES.items():
+            if tn == typename:
+                idx = self.tables[kind].index_of_num(num)
+                return (kind, idx) if self.tables[kind].exists(idx) else None
+        return None
+
+    def shop_record(self) -> dict:
+        """The Shop object as GraphQL fields."""
+        p = self.props
+        host = p["custom_domain"] or self.domain
+        plan_display = {
+            "basic": "Basic",
+            "standard": "Shopify",
+            "advanced": "Advanced",
+            "plus": "Shopify Plus",
+            "shopify_plus": "Shopify Plus",
+            "enterprise": "Commerce Components",
+            "partner_test": "Developer Preview",
+            "development": "Development",
+        }.get(p["plan"], p["plan"].title())
+        return {
+            "__typename": "Shop",
+            "id": f"gid://shopify/Shop/{self.numeric_id}",
+            "name": p["name"],
+            "email": p["email"],
+            "contactEmail": p["email"],
+            "myshopifyDomain": self.domain,
+            "url": f"https://{host}",
+            "primaryDomain": {
+                "__typename": "Domain",
+                "id": f"gid://shopify/Domain/{self.numeric_id}",
+                "host": host,
+                "url": f"https://{host}",
+                "sslEnabled": True,
+            },
+            "plan": {
+                "displayName": plan_display,
+                "partnerDevelopment": p["plan"] in ("partner_test", "development"),
+                "shopifyPlus": p["plan"] in ("plus", "shopify_plus", "enterprise"),
+            },
+            "currencyCode": p["currency"],
+            "ianaTimezone": p["timezone"],
+            "timezoneAbbreviation": "EST",
+            "billingAddress": {
+                "__typename": "ShopAddress",
+                "id": f"gid://shopify/ShopAddress/{self.numeric_id}",
+                "country": p["country"],
+                "countryCodeV2": p["country"],
+                "city": "Ottawa",
+            },
+            "createdAt": self.created_at,
+            "updatedAt": self.created_at,
+            "description": None,
+            "enabledPresentmentCurrencies": [p["currency"]],
+            "weightUnit": "KILOGRAMS",
+            "setupRequired": False,
+            "checkoutApiSupported": True,
+            "taxesIncluded": False,
+        }
+
+    def summary(self) -> dict:
+        return {
+            "domain": self.domain,
+            "installed": self.installed,
+            "granted_scopes": self.granted_scopes,
+            "state": self.state,
+            "counts": {k: t.live_count() for k, t in self.tables.items()},
+            "subscriptions": [
+                {
+                    "id": s["gid"],
+                    "topic": s["topic"],
+                    "uri": s["uri"],
+                    "name": s.get("name"),
+                    "consecutive_failures": s["failures"],
+                }
+                for s in self.subscriptions.values()
+            ],
+            "props": self.props,
+            "faults": self.faults.__dict__,
+        }
+
+
+class Registry:
+    """All shops of the server; any valid `<name>.myshopify.com` springs into existence."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.shops: dict[str, Shop] = {}
+        self.lock = threading.Lock()
+
+    def get(self, domain: str, create: bool = True) -> Shop | None:
+        domain = domain.lower()
+        if not SHOP_RE.match(domain):
+            return None
+        with self.lock:
+            shop = self.shops.get(domain)
+            if shop is None and create:
+                shop = self.shops[domain] = Shop(self.settings, domain)
+            return shop
+
+    def replace(self, domain: str, profile: Profile, props: dict) -> Shop:
+        with self.lock:
+            shop = self.shops[domain.lower()] = Shop(self.settings, domain.lower(), profile, props)
+            return shop
