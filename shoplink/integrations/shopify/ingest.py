@@ -1,0 +1,243 @@
+"""Ingest mapped Shopify records into the audience and commerce apps, set-wise.
+
+One function per entity, shared by the bulk import (sync.py), reconciliation
+(reconcile.py) and the webhook handlers, so every path writes the same way:
+
+* rows carry ``source = store.source`` and are keyed by the Shopify id;
+* the domain services compare ``source_updated_at``, so an older record never
+  overwrites a newer row (a bulk line never beats a fresher webhook);
+* customers join the store's list (Customer profiles on) and their consent is
+  applied only for the consent toggles that are on (D14, D20);
+* order-like rows link to contacts and refresh the contacts' computed stats (D24).
+
+Records are the dataclasses of ``mapping.py``; they are read by attribute name only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
+
+from django.db import models
+
+from shoplink.audience import services as audience
+from shoplink.audience.services import ConsentChange, ContactChange
+from shoplink.commerce import services as commerce
+from shoplink.commerce.models import Cart, Checkout, Collection, Order, Product
+from shoplink.core.upsert import RowChange
+
+__all__ = [
+    "CustomerChanges",
+    "ingest_carts",
+    "ingest_checkouts",
+    "ingest_collections",
+    "ingest_customers",
+    "ingest_orders",
+    "ingest_products",
+]
+
+
+class CustomerChanges(list):
+    """The ``ContactChange`` list of :func:`ingest_customers`, plus the consent changes.
+
+    A list subclass so callers that only need contact changes treat it as a list;
+    webhook handlers read ``consent_changes`` to emit consent events.
+    """
+
+    consent_changes: list[ConsentChange]
+
+    def __init__(self, changes: Iterable[ContactChange] = (), consent_changes=None):
+        super().__init__(changes)
+        self.consent_changes = list(consent_changes or [])
+
+
+def ingest_customers(
+    store, records: Sequence[Any], *, join_existing: bool = False
+) -> CustomerChanges:
+    """Upsert customers, join the store's list, apply enabled consents.
+
+    New contacts join ``store.customer_list`` while Customer profiles is on. A bulk
+    sync passes ``join_existing=True`` so a Re-sync also adds already-imported
+    customers to a newly assigned list (D14); webhooks only add new ones.
+    """
+    if not records:
+        return CustomerChanges()
+    project = store.project
+    changes = audience.upsert_contacts(project, records, source=store.source)
+    if store.sync_customers and store.customer_list_id:
+        joining = [c.contact_id for c in changes if c.created or join_existing]
+        audience.add_to_list(store.customer_list, joining)
+    consent_changes = audience.apply_source_consents(
+        _consent_items(store, records, changes), source="shopify"
+    )
+    created = [c for c in changes if c.created]
+    if created:
+        _link_waiting_rows(store, created)
+    return CustomerChanges(changes, consent_changes)
+
+
+def _consent_items(store, records, changes) -> list[tuple[int, Any]]:
+    """Pair contact ids with the consents of the enabled channels.
+
+    A stale record (the stored contact is newer) carries no consent either: its
+    consent is as old as the rest of it. Records without consent (customer webhooks
+    since 2025-01) contribute nothing.
+    """
+    wanted = []
+    if store.sync_email_consent:
+        wanted.append("email_consent")
+    if store.sync_sms_consent:
+        wanted.append("sms_consent")
+    if not wanted:
+        return []
+    ids = {c.external_id: c.contact_id for c in changes if not c.stale}
+    items = []
+    for record in records:
+        contact_id = ids.get(str(record.external_id))
+        if not contact_id:
+            continue
+        for name in wanted:
+            consent = getattr(record, name, None)
+            if consent is not None:
+                items.append((contact_id, consent))
+    return items
+
+
+def _link_waiting_rows(store, created: Sequence[ContactChange]) -> None:
+    """Link orders and checkouts that arrived before their customer (webhook order)."""
+    project, source = store.project, store.source
+    keys = [c.external_id for c in created]
+    order_ids = list(
+        Order.objects.filter(
+            project=project, source=source, contact__isnull=True, customer_external_id__in=keys
+        ).values_list("id", flat=True)
+    )
+    if order_ids:
+        commerce.link_orders_to_contacts(project, source, order_ids)
+        commerce.refresh_contact_stats(project, [c.contact_id for c in created])
+    by_key = {c.external_id: c.contact_id for c in created}
+    waiting = list(
+        Checkout.objects.filter(
+            project=project, source=source, contact__isnull=True, customer_external_id__in=keys
+        ).only("id", "customer_external_id")
+    )
+    for checkout in waiting:
+        checkout.contact_id = by_key[checkout.customer_external_id]
+    Checkout.objects.bulk_update(waiting, ["contact"], batch_size=500)
+
+
+def ingest_orders(store, records: Sequence[Any], *, refresh_stats: bool = True) -> list[RowChange]:
+    """Upsert orders, link them to contacts and refresh those contacts' stats.
+
+    The bulk import passes ``refresh_stats=False`` and rebuilds stats set-wise once
+    at the end (D24), which is far cheaper than one aggregate per batch.
+    """
+    if not records:
+        return []
+    project = store.project
+    previous = _previous_contacts(store, records)
+    records = _complete(store, Order, records, commerce.ORDER_FIELDS)
+    changes = commerce.upsert_orders(project, store.source, records)
+    if refresh_stats:
+        written = [c.pk for c in changes if not c.stale]
+        touched = set(
+            Order.objects.filter(id__in=written, contact__isnull=False).values_list(
+                "contact_id", flat=True
+            )
+        )
+        commerce.refresh_contact_stats(project, touched | previous)
+    return changes
+
+
+def _previous_contacts(store, records) -> set[int]:
+    """Contacts the orders pointed at before this write (an order can change customer)."""
+    if not store.pk:
+        return set()
+    return set(
+        Order.objects.filter(
+            project=store.project,
+            source=store.source,
+            external_id__in=[str(r.external_id) for r in records],
+            contact__isnull=False,
+        ).values_list("contact_id", flat=True)
+    )
+
+
+def ingest_checkouts(store, records: Sequence[Any]) -> list[RowChange]:
+    """Upsert checkouts (keyed by token, D19), linked to contacts by customer id."""
+    if not records:
+        return []
+    records = _complete(store, Checkout, records, commerce.CHECKOUT_FIELDS, key="token")
+    return commerce.upsert_checkouts(store.project, store.source, records)
+
+
+def ingest_carts(store, records: Sequence[Any]) -> list[RowChange]:
+    """Upsert carts (webhook only: carts have no Admin query)."""
+    if not records:
+        return []
+    records = _complete(store, Cart, records, commerce.CART_FIELDS, key="token")
+    return commerce.upsert_carts(store.project, store.source, records)
+
+
+def ingest_products(store, records: Sequence[Any]) -> list[RowChange]:
+    """Upsert products with their variants."""
+    if not records:
+        return []
+    records = _complete(store, Product, records, commerce.PRODUCT_FIELDS)
+    return commerce.upsert_products(store.project, store.source, records)
+
+
+def ingest_collections(store, records: Sequence[Any]) -> list[RowChange]:
+    """Upsert collections with their product ids."""
+    if not records:
+        return []
+    records = _complete(store, Collection, records, commerce.COLLECTION_FIELDS)
+    return commerce.upsert_collections(store.project, store.source, records)
+
+
+# --- None vs NOT NULL ------------------------------------------------------------------
+
+
+@cache
+def _not_null_defaults(model: type[models.Model], fields: tuple[str, ...]) -> dict[str, Any]:
+    """Fields of ``fields`` that cannot hold NULL, with the value that stands for empty."""
+    out = {}
+    for name in fields:
+        field = model._meta.get_field(name)
+        if not field.null and field.has_default():
+            out[name] = field.get_default
+    return out
+
+
+def _complete(store, model, records: Sequence[Any], fields, *, key: str = "external_id"):
+    """Replace ``None`` in NOT NULL columns by the column's empty value.
+
+    Mapping uses ``None`` for "Shopify sent nothing". For most columns that simply
+    means empty; for the model's ``KEEP_WHEN_NONE`` columns it means "unknown, keep
+    what is stored", so those stay ``None`` on rows that exist and become empty only
+    on rows this batch creates (a new row has nothing to keep).
+    """
+    defaults = _not_null_defaults(model, tuple(fields))
+    keep = set(getattr(model, "KEEP_WHEN_NONE", ())) & set(defaults)
+    existing: set[str] = set()
+    if keep and any(getattr(r, n) is None for r in records for n in keep):
+        existing = set(
+            model.objects.filter(
+                project=store.project,
+                source=store.source,
+                external_id__in=[str(getattr(r, key)) for r in records],
+            ).values_list("external_id", flat=True)
+        )
+    out = []
+    for record in records:
+        fixes = {}
+        for name, default in defaults.items():
+            if getattr(record, name) is not None:
+                continue
+            if name in keep and str(getattr(record, key)) in existing:
+                continue
+            fixes[name] = default()
+        out.append(dataclasses.replace(record, **fixes) if fixes else record)
+    return out
