@@ -51,7 +51,7 @@ def demo(args: argparse.Namespace) -> int:
     env["PYTHONUNBUFFERED"] = "1"
     _manage("migrate", "--noinput", "-v", "0", env=env)
     _manage("setup_demo", env=env)
-    from shoplink.core.management.commands.setup_demo import DEMO_PASSWORD, DEMO_USER
+    from shoplink.core.demo import DEMO_PASSWORD, DEMO_USER
 
     procs = [
         subprocess.Popen(

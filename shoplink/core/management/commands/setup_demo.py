@@ -3,11 +3,9 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from shoplink.core.demo import DEMO_PASSWORD, DEMO_PROJECT_SLUG, DEMO_USER
 from shoplink.projects.models import Project, Role
 from shoplink.projects.services import add_member, create_project
-
-DEMO_USER = "admin"
-DEMO_PASSWORD = "shoplink-demo"  # demo only; printed by `shoplink demo`
 
 
 class Command(BaseCommand):
@@ -22,8 +20,8 @@ class Command(BaseCommand):
             user.set_password(DEMO_PASSWORD)
             user.is_staff = user.is_superuser = True
             user.save()
-        project = Project.objects.filter(slug="demo").first() or create_project(
-            "Demo project", slug="demo"
+        project = Project.objects.filter(slug=DEMO_PROJECT_SLUG).first() or create_project(
+            "Demo project", slug=DEMO_PROJECT_SLUG
         )
         add_member(project, user, Role.ADMIN)
         self.stdout.write(f"demo project '{project.name}', user {DEMO_USER}")
