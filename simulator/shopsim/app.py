@@ -86,5 +86,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.registry = Registry(settings)
     app.state.hub = Hub(settings)
     app.state.on_install = lambda shop: None
-    app.state.files = {}
+    from shopsim import graphql_api
+
+    graphql_api.install(app)
     return app

@@ -481,9 +481,28 @@ class Generator:
             }
             for k in range(r.randint(1, 3))
         ]
+        media = [
+            {
+                "__typename": "MediaImage",
+                "id": gid("MediaImage", num + 4 * 10**15 + k),
+                "alt": im["altText"],
+                "mediaContentType": "IMAGE",
+                "status": "READY",
+                "image": im,
+                "preview": {"__typename": "MediaPreviewImage", "image": im, "status": "READY"},
+            }
+            for k, im in enumerate(images)
+        ]
+        prices = [float(v["price"]) for v in variants]
         return {
             "__typename": "Product",
             "id": gid("Product", num),
+            "priceRangeV2": {
+                "minVariantPrice": money(min(prices), self.currency)["shopMoney"],
+                "maxVariantPrice": money(max(prices), self.currency)["shopMoney"],
+            },
+            "media": media,
+            "featuredMedia": media[0],
             "legacyResourceId": str(num),
             "title": title,
             "handle": title.lower().replace(" ", "-"),

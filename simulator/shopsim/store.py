@@ -384,7 +384,7 @@ class Shop:
             "counts": {k: t.live_count() for k, t in self.tables.items()},
             "subscriptions": [
                 {
-                    "id": s["gid"],
+                    "id": s["id"],
                     "topic": s["topic"],
                     "uri": s["uri"],
                     "name": s.get("name"),

@@ -105,7 +105,7 @@ class Hub:
                 "event_id": event_id,
                 "webhook_id": str(uuid.uuid4()),
                 "triggered_at": triggered,
-                "api_version": (sub or {}).get("apiVersion") or self.settings.webhook_api_version,
+                "api_version": (sub or {}).get("_apiVersion") or self.settings.webhook_api_version,
             }
             self._schedule(d)
         return event_id
@@ -182,7 +182,7 @@ class Hub:
                 "outcome": outcome,
                 "at": time.time(),
                 "elapsed_ms": round(elapsed * 1000, 1),
-                "subscription_id": (d["sub"] or {}).get("gid"),
+                "subscription_id": (d["sub"] or {}).get("id"),
             }
         )
         if len(log) > LOG_LIMIT:
@@ -216,5 +216,5 @@ class Hub:
                 break
             await asyncio.sleep(RETRY_DELAYS[attempt - 1] * self.settings.time_scale)
         if sub and sub.get("api_created", True):
-            d["shop"].subscriptions.pop(sub["id"], None)
+            d["shop"].subscriptions.pop(sub["_key"], None)
             self._log(d, attempt, None, "subscription-removed")
