@@ -9,3 +9,4 @@
 from shoplink.integrations.shopify.models.store import *  # noqa: F403
 from shoplink.integrations.shopify.models.sync import *  # noqa: F403
 from shoplink.integrations.shopify.models.webhooks import *  # noqa: F403
+from shoplink.integrations.shopify.models.writeback import *  # noqa: F403

@@ -1,0 +1,3 @@
+"""Huey discovers tasks here: one import line per task module of this integration."""
+
+from shoplink.integrations.shopify.tasks_writeback import *  # noqa: F403
