@@ -178,6 +178,35 @@ def unique_shop() -> str:
 
 
 @pytest.fixture
+def worker_env(transactional_db):
+    """Environment for a subprocess (worker, command) that must see this test's database.
+
+    Queue on: the subprocess uses the real Huey storage (SQLite file or Redis) of this run.
+    """
+    from django.db import connection
+
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        SHOPLINK_TEST_DB_NAME=str(connection.settings_dict["NAME"]),
+        HUEY_IMMEDIATE="0",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@pytest.fixture
+def real_queue(settings):
+    """Make tasks enqueued by this test go to the real queue storage instead of running inline."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = False
+    yield HUEY
+    HUEY.flush()
+    HUEY.immediate = True
+
+
+@pytest.fixture
 def frozen_clock():
     """Freeze ``shoplink.core.clock`` for one test; yields the clock module."""
     from shoplink.core import clock

@@ -27,3 +27,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Queue names per run, so parallel runs sharing one Redis never take each other's jobs.
 HUEY["name"] = "shoplink-test-" + os.path.basename(os.environ["SHOPLINK_DATA_DIR"])  # noqa: F405
+# A worker or server subprocess started by a test uses the test's own database: the
+# ``worker_env`` fixture passes the live test database name here.
+if os.environ.get("SHOPLINK_TEST_DB_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["SHOPLINK_TEST_DB_NAME"]  # noqa: F405
+    DATABASES["default"]["TEST"]["NAME"] = os.environ["SHOPLINK_TEST_DB_NAME"]  # noqa: F405

@@ -54,3 +54,13 @@ def run_sweepers() -> None:
 @db_periodic_task(crontab(minute="*"))
 def minute_sweep() -> None:
     run_sweepers()
+
+
+@db_task()
+def ping(token: str) -> None:
+    """Prove a worker is consuming: record a heartbeat named after ``token`` (ops check)."""
+    from shoplink.queue.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.update_or_create(
+        worker=f"ping:{token}", defaults={"beat_at": clock.now()}
+    )
