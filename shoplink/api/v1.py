@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI
 from ninja.security import HttpBearer
 
 from shoplink.api.models import ApiKey, hash_key
-from shoplink.events.models import Event
+from shoplink.api.services import NotFound
+from shoplink.api.v1_data import router as data_router
+from shoplink.api.v1_stores import router as stores_router
+from shoplink.core.errors import ValidationFailed
 
 
 class ProjectKey(HttpBearer):
@@ -26,34 +27,26 @@ class ProjectKey(HttpBearer):
         return key
 
 
-api = NinjaAPI(title="Shoplink API", version="1", auth=ProjectKey(), urls_namespace="api-v1")
+api = NinjaAPI(
+    title="Shoplink API",
+    version="1",
+    description=(
+        "Per-project JSON API. Authenticate with `Authorization: Bearer <key>` (create a key "
+        "with `manage.py create_api_key <project-slug> <name>`). Batches take at most 100 "
+        'items; errors answer `{"detail": ...}` with a 4xx status.'
+    ),
+    auth=ProjectKey(),
+    urls_namespace="api-v1",
+)
+api.add_router("/", data_router)
+api.add_router("/", stores_router)
 
 
-class EventOut(Schema):
-    id: int
-    name: str
-    contact: str | None
-    occurred_at: str
-    recorded_at: str
-    idempotency_key: str
-    data: dict
+@api.exception_handler(ValidationFailed)
+def _validation_failed(request, exc: ValidationFailed):
+    return api.create_response(request, {"detail": exc.message}, status=400)
 
 
-@api.get("/events", response=list[EventOut], summary="Read the event log in order")
-def list_events(request, after: int = 0, limit: int = 100, name: str = ""):
-    limit = max(1, min(limit, 500))
-    qs = Event.objects.filter(project=request.project, id__gt=after).order_by("id")
-    if name:
-        qs = qs.filter(name=name)
-    return [
-        EventOut(
-            id=e.id,
-            name=e.name,
-            contact=e.contact_external_id,
-            occurred_at=e.occurred_at.astimezone(dt.UTC).isoformat(),
-            recorded_at=e.recorded_at.astimezone(dt.UTC).isoformat(),
-            idempotency_key=e.idempotency_key,
-            data=e.data,
-        )
-        for e in qs[:limit]
-    ]
+@api.exception_handler(NotFound)
+def _not_found(request, exc: NotFound):
+    return api.create_response(request, {"detail": str(exc)}, status=404)

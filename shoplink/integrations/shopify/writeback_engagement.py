@@ -249,13 +249,18 @@ def _remember(store: ShopifyStore, batch: list[Pending]) -> None:
     WritebackState.objects.bulk_update(changed, ["engagement_hash", "engagement_written_at"])
 
 
-def preview_engagement(store: ShopifyStore, limit: int = 25) -> tuple[list[Pending], int]:
-    """Return up to ``limit`` pending writes and the total count, writing nothing."""
+def preview_engagement(store: ShopifyStore, limit: int = 25) -> tuple[list[Pending], int, int]:
+    """Return up to ``limit`` pending writes, their total and the calls they need."""
     if not store.push_engagement:
-        return [], 0
-    shown, total = [], 0
+        return [], 0, 0
+    shown, total, calls, room = [], 0, 0, 0
     for item in pending_engagement(store):
         total += 1
+        n = len(item.values)
+        if n > room:  # the same packing as :func:`batches`
+            calls += 1
+            room = BATCH
+        room -= n
         if len(shown) < limit:
             shown.append(item)
-    return shown, total
+    return shown, total, calls

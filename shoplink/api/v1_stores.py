@@ -1,0 +1,245 @@
+"""API v1, Shopify stores: status, readiness, entities and the store actions (D32).
+
+Everything the Integrations page can do to a store: start a sync or Re-sync, retry
+one entity, run a health check, disconnect, delete (with the typed domain, D30) and
+see what the next write-back pass would write. Each action calls the one service the
+owning module exposes (``sync``, ``health``, ``lifecycle``, ``writeback_preview``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from shoplink.integrations.shopify.models import Entity, EntitySync, ShopifyStore
+
+router = Router(tags=["stores"])
+
+TOGGLES = (
+    "sync_customers",
+    "sync_email_consent",
+    "sync_sms_consent",
+    "sync_orders",
+    "sync_products",
+    "push_profile",
+    "push_email_consent",
+    "push_sms_consent",
+    "push_engagement",
+)
+
+
+class EntityOut(Schema):
+    entity: str
+    state: str
+    done: int
+    total: int | None
+    last_synced_at: dt.datetime | None
+
+
+class StoreOut(Schema):
+    id: int
+    domain: str
+    name: str
+    status: str
+    status_label: str
+    status_reason: str
+    readiness: dict
+    last_health_check_at: dt.datetime | None
+    initial_sync_completed_at: dt.datetime | None
+    last_bulk_sync_at: dt.datetime | None
+    last_webhook_at: dt.datetime | None
+    customer_list_id: int | None
+    settings: dict
+    entities: list[EntityOut]
+    last_failure: dict | None
+
+
+def _store(request, store_id: int) -> ShopifyStore:
+    store = ShopifyStore.objects.filter(project=request.project, pk=store_id).first()
+    if store is None:
+        raise HttpError(404, f"No Shopify store with id {store_id} in this project.")
+    return store
+
+
+def _entities(store: ShopifyStore, rows: dict[str, EntitySync]) -> list[dict]:
+    from shoplink.integrations.shopify.sync import entity_enabled
+
+    out = []
+    for entity in Entity.values:
+        es = rows.get(entity)
+        if es is None:
+            state = "pending" if entity_enabled(store, entity) else "off"
+            out.append(
+                {"entity": entity, "state": state, "done": 0, "total": None, "last_synced_at": None}
+            )
+            continue
+        out.append(
+            {
+                "entity": entity,
+                "state": es.state,
+                "done": es.done,
+                "total": es.total,
+                "last_synced_at": es.last_synced_at,
+            }
+        )
+    return out
+
+
+def _store_out(store: ShopifyStore) -> dict:
+    from shoplink.integrations.shopify.status import status_reason
+
+    rows = {es.entity: es for es in store.entity_syncs.all()}
+    return {
+        "id": store.pk,
+        "domain": store.domain,
+        "name": store.name,
+        "status": store.status,
+        "status_label": store.get_status_display(),
+        "status_reason": status_reason(store),
+        "readiness": store.readiness or {},
+        "last_health_check_at": store.last_health_check_at,
+        "initial_sync_completed_at": store.initial_sync_completed_at,
+        "last_bulk_sync_at": store.last_bulk_sync_at,
+        "last_webhook_at": store.last_webhook_at,
+        "customer_list_id": store.customer_list_id,
+        "settings": {name: getattr(store, name) for name in TOGGLES},
+        "entities": _entities(store, rows),
+        "last_failure": store.last_failure,
+    }
+
+
+@router.get("/stores", response=list[StoreOut], summary="Stores with status and entity states")
+def list_stores(request):
+    stores = ShopifyStore.objects.filter(project=request.project).prefetch_related("entity_syncs")
+    return [_store_out(s) for s in stores.order_by("created_at", "id")]
+
+
+@router.get("/stores/{store_id}", response=StoreOut, summary="One store")
+def get_store(request, store_id: int):
+    return _store_out(_store(request, store_id))
+
+
+class ActionOut(Schema):
+    message: str
+    store: StoreOut
+
+
+def _act(fn, *args, **kwargs):
+    """Call an owning module's action; "not now" is a 409, Shopify trouble a 502."""
+    from shoplink.core.errors import ValidationFailed
+    from shoplink.integrations.shopify.errors import ShopifyError
+
+    try:
+        return fn(*args, **kwargs)
+    except ValidationFailed as e:
+        raise HttpError(409, e.message) from e
+    except ShopifyError as e:
+        raise HttpError(502, e.user_message) from e
+
+
+def _after(store: ShopifyStore, message: str) -> dict:
+    store.refresh_from_db()
+    return {"message": message, "store": _store_out(store)}
+
+
+@router.post(
+    "/stores/{store_id}/sync",
+    response={202: ActionOut},
+    summary="Start the initial sync, or a Re-sync once one has run",
+)
+def start_sync(request, store_id: int):
+    from shoplink.integrations.shopify import sync
+
+    store = _store(request, store_id)
+    kind = "resync" if store.initial_sync_completed_at else "initial"
+    _act(sync.start_sync, store, kind=kind)
+    return 202, _after(store, "Sync rerun started" if kind == "resync" else "Initial sync started")
+
+
+@router.post(
+    "/stores/{store_id}/entities/{entity}/retry",
+    response={202: ActionOut},
+    summary="Retry one entity (customers, orders, products, collections)",
+)
+def retry_entity(request, store_id: int, entity: str):
+    from shoplink.integrations.shopify import sync
+
+    store = _store(request, store_id)
+    if entity not in Entity.values:
+        raise HttpError(400, f"Unknown entity {entity!r}; use one of {', '.join(Entity.values)}.")
+    _act(sync.retry_entity, store, entity)
+    return 202, _after(store, f"Retry of {Entity(entity).label} started")
+
+
+class HealthOut(Schema):
+    message: str
+    passed: bool | None
+    results: dict
+    store: StoreOut
+
+
+@router.post("/stores/{store_id}/health-check", response=HealthOut, summary="Run a health check")
+def health_check(request, store_id: int):
+    from shoplink.integrations.shopify import health
+
+    store = _store(request, store_id)
+    check = _act(health.run_health_check, store, trigger="manual")
+    message = "Health check completed" if check.passed else "Health check failed"
+    return {**_after(store, message), "passed": check.passed, "results": check.results}
+
+
+@router.post("/stores/{store_id}/disconnect", response=ActionOut, summary="Disconnect a store")
+def disconnect(request, store_id: int):
+    from shoplink.integrations.shopify import lifecycle
+
+    store = _store(request, store_id)
+    _act(lifecycle.disconnect_store, store)
+    return _after(store, "Store disconnected")
+
+
+class DeleteIn(Schema):
+    confirm_domain: str
+
+
+@router.delete(
+    "/stores/{store_id}",
+    response={202: ActionOut},
+    summary="Delete a store and its data (type the domain to confirm; irreversible)",
+)
+def delete(request, store_id: int, payload: DeleteIn):
+    from shoplink.integrations.shopify import lifecycle
+
+    store = _store(request, store_id)
+    if payload.confirm_domain.strip().lower() != store.domain:
+        raise HttpError(400, f"To delete, confirm_domain must be the store domain {store.domain}.")
+    _act(lifecycle.delete_store, store)
+    return 202, _after(store, "Deleting…")
+
+
+class PendingWriteOut(Schema):
+    kind: str
+    external_id: str
+    contact: str
+    fields: dict
+
+
+class PreviewOut(Schema):
+    toggles: dict
+    missing_scope: bool
+    profile: list[PendingWriteOut]
+    engagement: list[PendingWriteOut]
+    engagement_total: int
+    metafield_calls: int
+
+
+@router.get(
+    "/stores/{store_id}/writeback",
+    response=PreviewOut,
+    summary="Dry run: what the next Data to Shopify pass would write",
+)
+def writeback_preview(request, store_id: int):
+    from shoplink.integrations.shopify import writeback_preview as preview
+
+    return preview.build_preview(_store(request, store_id)).as_json()
