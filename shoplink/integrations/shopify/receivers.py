@@ -3,3 +3,4 @@
 Imported once from ``ShopifyConfig.ready``. Each later module adds its hook here.
 """
 from shoplink.integrations.shopify import writeback  # noqa: F401  (D21/D27 signal receivers)
+from shoplink.integrations.shopify import sweeps_webhooks  # noqa: F401  (D19 retries, D23)

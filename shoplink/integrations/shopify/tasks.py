@@ -1,3 +1,4 @@
 """Huey discovers tasks here: one import line per task module of this integration."""
 
 from shoplink.integrations.shopify.tasks_writeback import *  # noqa: F403
+from shoplink.integrations.shopify.tasks_webhooks import *  # noqa: F403

@@ -1,0 +1,35 @@
+"""Handlers for the product catalogue: products and collections (read-only, never written back)."""
+
+from __future__ import annotations
+
+from shoplink.commerce import services as commerce
+from shoplink.commerce.models import Collection, Product
+from shoplink.integrations.shopify import ingest, mapping
+from shoplink.integrations.shopify import shopify_events as events
+
+
+def handle_products_create(store, payload: dict, ctx) -> None:
+    ingest.ingest_products(store, [mapping.product_from_webhook(payload)])
+
+
+def handle_products_update(store, payload: dict, ctx) -> None:
+    """Emit ``shopify_product_updated`` only when a field we keep changed (EVENTS.md)."""
+    record = mapping.product_from_webhook(payload)
+    change = ingest.ingest_products(store, [record])[0]
+    if change.created or change.stale or not change.changed:
+        return
+    events.emit(store, [events.product_updated(store, record, change.changed)])
+
+
+def handle_products_delete(store, payload: dict, ctx) -> None:
+    product_id = mapping.deleted_id_from_webhook(payload)
+    commerce.delete_by_external_id(Product, store.project, store.source, [product_id])
+
+
+def handle_collections(store, payload: dict, ctx) -> None:
+    ingest.ingest_collections(store, [mapping.collection_from_webhook(payload)])
+
+
+def handle_collections_delete(store, payload: dict, ctx) -> None:
+    collection_id = mapping.deleted_id_from_webhook(payload)
+    commerce.delete_by_external_id(Collection, store.project, store.source, [collection_id])

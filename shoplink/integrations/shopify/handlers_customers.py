@@ -1,0 +1,114 @@
+"""Handlers for customer topics: create/update/delete, tags, purchasing summary, consent.
+
+Since API 2025-01 customer payloads carry neither tags nor consent (PLATFORM.md §2.8):
+``mapping`` leaves them unknown (None), so the upsert keeps what the tag and consent
+topics wrote. Events follow real changes only: a duplicate, an echo of our own write or
+an older payload changes nothing and emits nothing (D21, EVENTS.md).
+"""
+
+from __future__ import annotations
+
+from shoplink.audience import services as audience
+from shoplink.audience.models import Consent, Contact
+from shoplink.commerce import services as commerce
+from shoplink.integrations.shopify import ingest, mapping
+from shoplink.integrations.shopify import shopify_events as events
+
+
+def _upsert_customer(store, payload: dict) -> None:
+    record = mapping.customer_from_webhook(payload)
+    changes = ingest.ingest_customers(store, [record])
+    change = changes[0]
+    if change.stale:
+        return
+    contact = Contact.objects.get(pk=change.contact_id)
+    if change.created:
+        emitted = [events.customer_created(store, contact)]
+    elif change.changed:
+        emitted = [
+            events.customer_updated(store, contact, change.changed, record.source_updated_at)
+        ]
+    else:
+        emitted = []
+    emitted += [
+        events.consent_updated(store, contact.external_id, c, contact.phone)
+        for c in changes.consent_changes
+    ]
+    events.emit(store, emitted)
+
+
+def handle_customers_create(store, payload: dict, ctx) -> None:
+    _upsert_customer(store, payload)
+
+
+def handle_customers_update(store, payload: dict, ctx) -> None:
+    # An update can arrive before its create (no ordering, §2.3): the upsert creates
+    # the contact then, and the late create is older and changes nothing.
+    _upsert_customer(store, payload)
+
+
+def handle_customers_delete(store, payload: dict, ctx) -> None:
+    """D26: keep the contact (its history matters), mark it deleted, leave the list."""
+    customer_id = mapping.deleted_id_from_webhook(payload)
+    contact = Contact.objects.filter(project=store.project, external_id=customer_id).first()
+    if contact is None:
+        return  # never imported: nothing to mark
+    if not contact.deleted_in_source:
+        # The audience services have no verb for this flag yet; it is a single column.
+        Contact.objects.filter(pk=contact.pk).update(deleted_in_source=True)
+    if store.customer_list_id:
+        audience.remove_from_list(store.customer_list, [contact.pk])
+    events.emit(store, [events.customer_deleted(store, customer_id, ctx.triggered_at)])
+
+
+def handle_customer_tags(store, payload: dict, ctx) -> None:
+    """Apply ``customer.tags_added`` / ``tags_removed``; emit an update when tags moved."""
+    change = mapping.tag_change_from_webhook(ctx.topic, payload)
+    contact = Contact.objects.filter(
+        project=store.project, external_id=change.customer_external_id
+    ).first()
+    if contact is None:
+        # The customers/create for this customer has not been processed yet.
+        ctx.wait_for(f"customer {change.customer_external_id}")
+        return
+    tags = [t for t in contact.tags or [] if t not in change.removed]
+    tags += [t for t in change.added if t not in tags]
+    if tags == list(contact.tags or []):
+        return  # a replay: nothing moved
+    Contact.objects.filter(pk=contact.pk).update(tags=tags)
+    contact.tags = tags
+    occurred = change.occurred_at or ctx.triggered_at
+    events.emit(store, [events.customer_updated(store, contact, ["tags"], occurred)])
+
+
+def handle_customers_purchasing_summary(store, payload: dict, ctx) -> None:
+    """Refresh the contact's computed stats; our own orders are the source of truth (D24)."""
+    summary = mapping.purchasing_summary_from_webhook(payload)
+    ids = list(
+        Contact.objects.filter(
+            project=store.project, external_id=summary.customer_external_id
+        ).values_list("pk", flat=True)
+    )
+    commerce.refresh_contact_stats(store.project, ids)
+
+
+def handle_consent_update(store, payload: dict, ctx) -> None:
+    """Apply a consent topic by the D20 rules; emit only when state or Shopify's state moved."""
+    update = mapping.consent_from_webhook(ctx.topic, payload)
+    contact = Contact.objects.filter(
+        project=store.project, external_id=update.customer_external_id
+    ).first()
+    if contact is None:
+        if store.sync_customers:
+            ctx.wait_for(f"customer {update.customer_external_id}")
+        return
+    before = Consent.objects.filter(contact=contact, channel=update.consent.channel).first()
+    before_pair = (before.state, before.shopify_state) if before else None
+    changes = audience.apply_source_consents([(contact.pk, update.consent)], source="shopify")
+    emitted = [
+        events.consent_updated(store, contact.external_id, c, update.address or contact.phone)
+        for c in changes
+        # An echo of our own opt-out write changes neither ours nor Shopify's state (D21).
+        if before_pair is None or (c.state, c.shopify_state) != before_pair
+    ]
+    events.emit(store, emitted)

@@ -1,0 +1,36 @@
+"""Huey tasks of the live-update side: process a delivery, sweep abandonment, nightly RFM.
+
+Thin by design (HOUSE_STYLE "Tasks are thin"): arguments are ids, the work is in
+``handlers``, ``abandonment`` and ``commerce.services``.
+"""
+
+from __future__ import annotations
+
+from huey import crontab
+
+from shoplink.queue.jobs import periodic_task, task
+
+
+@task()
+def process_webhook(delivery_id: int) -> str:
+    from shoplink.integrations.shopify.handlers import process_delivery
+
+    return process_delivery(delivery_id)
+
+
+@task()
+def recompute_store_rfm(store_id: int) -> dict:
+    from shoplink.integrations.shopify.computed import recompute_store_rfm as run
+
+    return run(store_id)
+
+
+@periodic_task(crontab(minute="17", hour="3"))
+def nightly_rfm() -> int:
+    """Recompute RFM for every linked store once a night (D25)."""
+    from shoplink.integrations.shopify.computed import stores_for_rfm
+
+    ids = stores_for_rfm()
+    for store_id in ids:
+        recompute_store_rfm(store_id)
+    return len(ids)

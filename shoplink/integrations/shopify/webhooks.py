@@ -1,0 +1,152 @@
+"""The one webhook receiver for every Shopify topic, compliance topics included (D19).
+
+Owns the request path only: read the raw body → constant-time base64 HMAC check (401,
+nothing stored) → one INSERT of a ``WebhookDelivery`` keyed on ``X-Shopify-Webhook-Id``
+(a duplicate answers 200 and does nothing) → enqueue processing on commit → 200.
+Shopify gives us 5 s in total (PLATFORM.md §2.2) and retries slow answers, so nothing
+else happens here: parsing payloads into records is ``handlers.py``'s job, in a worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+
+import orjson
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from shoplink.core import clock
+from shoplink.integrations.shopify import signing
+from shoplink.integrations.shopify.models import DeliveryState, WebhookDelivery
+from shoplink.integrations.shopify.subscriptions import KNOWN_TOPICS
+from shoplink.queue.jobs import enqueue_on_commit
+
+log = logging.getLogger(__name__)
+
+# Shopify payloads are small JSON documents; anything near this is not one of ours.
+MAX_BODY_BYTES = 5 * 1024 * 1024
+# Beyond this we do not even read the body to check its signature (and store nothing).
+_HARD_LIMIT = 4 * MAX_BODY_BYTES
+
+# Headers kept with the delivery (PLATFORM.md §2.1); the HMAC itself is not worth keeping.
+_KEPT_HEADERS = (
+    "X-Shopify-Topic",
+    "X-Shopify-Shop-Domain",
+    "X-Shopify-API-Version",
+    "X-Shopify-Webhook-Id",
+    "X-Shopify-Triggered-At",
+    "X-Shopify-Event-Id",
+    "X-Shopify-Name",
+)
+
+
+def webhook_secrets() -> list[str]:
+    """Return the client secrets a delivery may be signed with, current first.
+
+    During a client-secret rotation Shopify keeps signing with the old secret for up to
+    an hour (PLATFORM.md §2.1), so the previous one is accepted until its cut-off.
+    """
+    secrets = [settings.SHOPIFY_API_SECRET]
+    previous = settings.SHOPIFY_API_SECRET_PREVIOUS
+    until = settings.SHOPIFY_API_SECRET_PREVIOUS_UNTIL
+    if previous:
+        cutoff = _parse_time(until) if until else None
+        if cutoff is None or clock.now() <= cutoff:
+            secrets.append(previous)
+    return [s for s in secrets if s]
+
+
+def _parse_time(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _read_body(request: HttpRequest) -> bytes | None:
+    """Read the raw body without Django's upload limit; None when beyond the hard limit.
+
+    ``request.body`` would raise past DATA_UPLOAD_MAX_MEMORY_SIZE before we could answer
+    with a clear 413, so the stream is read directly.
+    """
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > _HARD_LIMIT:
+        return None
+    body = request.read(_HARD_LIMIT + 1)
+    return None if len(body) > _HARD_LIMIT else body
+
+
+@csrf_exempt
+@require_POST
+def receive(request: HttpRequest) -> HttpResponse:
+    """Verify, record and acknowledge one delivery; processing happens after commit."""
+    body = _read_body(request)
+    if body is None:
+        return HttpResponse("Payload too large", status=413)
+    if not signing.verify_webhook_hmac(
+        body, request.headers.get("X-Shopify-Hmac-Sha256"), webhook_secrets()
+    ):
+        # Compliance topics must answer 401 here (App Review checks it, PLATFORM §2.5).
+        return HttpResponse("Invalid signature", status=401)
+
+    headers = {name: request.headers[name] for name in _KEPT_HEADERS if name in request.headers}
+    topic = headers.get("X-Shopify-Topic", "")
+    state, note, status = DeliveryState.RECEIVED, "", 200
+    if len(body) > MAX_BODY_BYTES:
+        state, note, status, body = DeliveryState.REJECTED, "Body too large", 413, b""
+    elif not _is_json_object(body):
+        state, note, status = DeliveryState.REJECTED, "Body is not a JSON object", 400
+    elif topic not in KNOWN_TOPICS:
+        state, note = DeliveryState.IGNORED, "Topic not handled"
+    elif not headers.get("X-Shopify-Shop-Domain"):
+        state, note, status = DeliveryState.REJECTED, "Missing X-Shopify-Shop-Domain", 400
+
+    delivery = WebhookDelivery(
+        # A delivery without an id cannot be deduplicated; keep it under a fresh one.
+        webhook_id=headers.get("X-Shopify-Webhook-Id") or f"missing-{uuid.uuid4()}",
+        topic=topic[:100],
+        shop_domain=headers.get("X-Shopify-Shop-Domain", "")[:255].lower(),
+        triggered_at=_parse_time(headers.get("X-Shopify-Triggered-At")),
+        received_at=clock.now(),
+        state=state,
+        headers=headers,
+        body=body if state == DeliveryState.RECEIVED else None,
+        note=note,
+        processed_at=None if state == DeliveryState.RECEIVED else clock.now(),
+    )
+    try:
+        with transaction.atomic():
+            delivery.save(force_insert=True)
+            if state == DeliveryState.RECEIVED:
+                enqueue_on_commit(_enqueue, delivery.pk)
+    except IntegrityError:
+        # The unique webhook id says Shopify already gave us this delivery (a retry after
+        # a slow answer, or a duplicate): acknowledge it and do nothing (PLATFORM §2.3).
+        return HttpResponse(status=200)
+    if state != DeliveryState.RECEIVED:
+        log.info("webhook %s %s: %s", delivery.webhook_id, topic, note)
+    return HttpResponse(status=status)
+
+
+def _is_json_object(body: bytes) -> bool:
+    try:
+        return isinstance(orjson.loads(body), dict)
+    except orjson.JSONDecodeError:
+        return False
+
+
+def _enqueue(delivery_id: int) -> None:
+    from shoplink.integrations.shopify.tasks_webhooks import process_webhook
+
+    process_webhook(delivery_id)
