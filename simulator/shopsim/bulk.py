@@ -37,6 +37,7 @@ from shopsim.schema import get_schema
 
 MAX_RUNNING = 5  # API 2026-01+: five bulk queries at a time per app and shop
 URL_TTL = 7 * 86400
+IN_PROGRESS = "A bulk query operation for this app and shop is already in progress: "
 RUNNING = ("CREATED", "RUNNING", "CANCELING")
 
 
@@ -290,8 +291,7 @@ class BulkManager:
                         {
                             "field": None,
                             "code": "OPERATION_IN_PROGRESS",
-                            "message": "A bulk query operation for this app and shop is already in progress: "
-                            f"{running[0].gid}.",
+                            "message": IN_PROGRESS + f"{running[0].gid}.",
                         }
                     ],
                 }

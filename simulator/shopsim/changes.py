@@ -10,7 +10,7 @@ import asyncio
 import re
 
 from shopsim import rest
-from shopsim.generator import Ref, add_fulfillment, add_refund
+from shopsim.generator import Ref, add_fulfillment, add_refund, money
 from shopsim.oauth import revoke_all
 from shopsim.store import Shop, now_iso
 
@@ -101,7 +101,22 @@ def create(hub, shop: Shop, kind: str, fields: dict | None = None) -> int:
         stamp = now_iso()
         rec["createdAt"] = rec["updatedAt"] = stamp
         if kind == "orders":
-            rec["processedAt"] = stamp
+            # A freshly placed order: paid, nothing fulfilled, refunded or cancelled yet.
+            cur = rec["currencyCode"]
+            rec.update(
+                processedAt=stamp,
+                fulfillments=[],
+                refunds=[],
+                cancelledAt=None,
+                cancelReason=None,
+                displayFinancialStatus="PAID",
+                displayFulfillmentStatus="UNFULFILLED",
+                test=False,
+                currentTotalPriceSet=rec["totalPriceSet"],
+                totalRefundedSet=money(0, cur),
+            )
+        if kind == "checkouts":
+            rec["completedAt"] = None
         _apply(shop, kind, rec, fields)
         t.create(rec)
     ev = _record_topics(hub, shop, kind, index, "create")

@@ -183,6 +183,9 @@ class Ref:
     def __deepcopy__(self, memo):
         return self  # refs are immutable pointers; copying a record must not copy the shop
 
+    def __getitem__(self, key):
+        return self.get(key)
+
     def get(self, key, default=None):
         if key == "id":
             return gid(TYPENAMES[self.kind], self.num)

@@ -140,17 +140,28 @@ class Hub:
             buf.extend([d] * copies)
             if len(buf) == copies:
                 self._spawn(self._flush_reordered(d["shop"].domain))
+            elif len(buf) >= 2:
+                self._release(d["shop"].domain)
             return
         for _ in range(copies):
             self._spawn(self._deliver(d))
 
+    def _release(self, domain: str) -> None:
+        held = list(reversed(self.reorder_buffers.pop(domain, [])))
+
+        async def staggered():
+            for d in held:  # a small gap keeps the reversed order on the wire
+                self._spawn(self._deliver(d))
+                await asyncio.sleep(0.05)
+
+        self._spawn(staggered())
+
     async def _flush_reordered(self, domain: str) -> None:
-        # Hold deliveries briefly and release them newest first, so receivers see
+        # Hold deliveries in pairs and release each pair newest first, so receivers see
         # e.g. orders/updated before orders/create (PLATFORM §2.3: no ordering guarantee).
-        await asyncio.sleep(0.2)
-        buf = self.reorder_buffers.pop(domain, [])
-        for d in reversed(buf):
-            self._spawn(self._deliver(d))
+        # A lone delivery is released after 1 s.
+        await asyncio.sleep(1.0)
+        self._release(domain)
 
     # delivering ---------------------------------------------------------------------
     def _headers(self, d: dict) -> dict:

@@ -110,7 +110,7 @@ def sim(receiver):
         "--app-webhook-url",
         receiver.url + "/app",
         "--time-scale",
-        "0.001",
+        "0.0002",
         "--shop-redact-delay",
         "100",
         "--token-ttl",
