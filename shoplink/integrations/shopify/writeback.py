@@ -255,7 +255,19 @@ def fill_in_profiles(store: ShopifyStore, limit: int = 250) -> FillInResult:
 
 def _fill_in_one(store, api, contact: Contact, result: FillInResult) -> dict:
     data = api.graphql(queries.CUSTOMER_FOR_FILL_IN, queries.id_variables(customer_gid(contact)))
-    fields = plan_fill_in(contact, data.get("customer"))
+    customer = data.get("customer")
+    if customer is None:
+        # Deleted in Shopify (its webhook may not have arrived yet): nothing to fill,
+        # but the merchant should see why this contact was skipped (D28).
+        record_rejection(
+            store,
+            contact,
+            "customerUpdate",
+            [{"code": "NOT_FOUND", "message": "customer not found"}],
+        )
+        result.rejected.append(contact.pk)
+        return {}
+    fields = plan_fill_in(contact, customer)
     if not fields:
         return {}
     try:
