@@ -106,7 +106,9 @@ def handle_consent_update(store, payload: dict, ctx) -> None:
     before_pair = (before.state, before.shopify_state) if before else None
     changes = audience.apply_source_consents([(contact.pk, update.consent)], source="shopify")
     emitted = [
-        events.consent_updated(store, contact.external_id, c, update.address or contact.phone)
+        events.consent_updated(
+            store, contact.external_id, c, update.address or contact.phone or None
+        )
         for c in changes
         # An echo of our own opt-out write changes neither ours nor Shopify's state (D21).
         if before_pair is None or (c.state, c.shopify_state) != before_pair

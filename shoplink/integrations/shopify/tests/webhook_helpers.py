@@ -11,7 +11,6 @@ import json
 import uuid
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.urls import reverse
 
@@ -80,12 +79,15 @@ def post(client, topic: str, payload: dict | bytes, shop: str, **kwargs):
     )
 
 
-@pytest.fixture
-def deliver(client, django_capture_on_commit_callbacks):
-    """Post a signed delivery and run what the receiver enqueued on commit (Huey immediate)."""
+def sender(client, capture_on_commit):
+    """Return ``send(topic, payload, shop, **headers)``: post signed, then run what was enqueued.
+
+    ``capture_on_commit`` is pytest-django's ``django_capture_on_commit_callbacks``; the
+    queue runs in immediate mode, so processing happens inside ``send``.
+    """
 
     def send(topic: str, payload: dict | bytes, shop: str, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
+        with capture_on_commit(execute=True):
             return post(client, topic, payload, shop, **kwargs)
 
     return send
