@@ -355,7 +355,8 @@ class BulkManager:
         # CREATED for a moment (0.5 s × time scale, at least 50 ms) so pollers can see it.
         self._sleep(op, max(0.05, 0.5 * op.shop.settings.time_scale))
         if op.mode == "stuck":
-            return  # stays CREATED until cancelled
+            while not op.cancel_requested:  # stays CREATED until cancelled
+                time.sleep(0.02)
         if op.cancel_requested:
             return self._finish(op, "CANCELED")
         op.status = "RUNNING"
