@@ -2,11 +2,19 @@
 
 from django.urls import path
 
-from shoplink.integrations.shopify import views, views_webhooks, webhooks
+from shoplink.integrations.shopify import views, views_sync, views_webhooks, webhooks
 
 app_name = "shopify"
 
 urlpatterns = [
+    path("stores/<int:store_id>/sync/", views_sync.sync_settings_drawer, name="sync_settings"),
+    path("stores/<int:store_id>/sync/status/", views_sync.sync_status, name="sync_status"),
+    path("stores/<int:store_id>/sync/toggle/", views_sync.sync_toggle, name="sync_toggle"),
+    path("stores/<int:store_id>/sync/list/", views_sync.sync_list, name="sync_list"),
+    path("stores/<int:store_id>/sync/start/", views_sync.sync_start, name="sync_start"),
+    path(
+        "stores/<int:store_id>/sync/retry/<str:entity>/", views_sync.sync_retry, name="sync_retry"
+    ),
     path("", views.integrations, name="integrations"),
     path("webhooks", webhooks.receive, name="webhooks"),
     path(

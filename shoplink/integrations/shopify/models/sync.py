@@ -6,7 +6,7 @@ from django.db import models
 
 from shoplink.integrations.shopify.models.store import ShopifyStore
 
-__all__ = ["Entity", "EntityState", "EntitySync", "SyncRun"]
+__all__ = ["Entity", "EntityState", "EntitySync", "SyncLease", "SyncRun"]
 
 
 class Entity(models.TextChoices):
@@ -51,6 +51,24 @@ class EntitySync(models.Model):
     last_synced_at = models.DateTimeField(null=True, blank=True)
     progress_at = models.DateTimeField(null=True, blank=True)
     failure = models.JSONField(null=True, blank=True)
+    # Bulk operations of the current attempt, per part ("orders" and
+    # "abandoned_checkouts" for Orders): {"gid", "status", "groups_done", "total",
+    # "ingested"}. ``groups_done`` is the checkpoint: JSONL groups already committed,
+    # written in the same transaction as their rows, so a killed worker resumes there.
+    operations = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "entity"], name="uniq_entity_sync")]
+
+
+class SyncLease(models.Model):
+    """Who may run the importer of one store right now (lease.py; D16 "one importer").
+
+    A row per store; a worker owns it while ``holder`` is its id and ``expires_at`` is
+    in the future. Taken with one conditional UPDATE, so it works on SQLite and
+    PostgreSQL alike without advisory locks.
+    """
+
+    store = models.OneToOneField(ShopifyStore, on_delete=models.CASCADE, related_name="sync_lease")
+    holder = models.CharField(max_length=200, blank=True, default="")
+    expires_at = models.DateTimeField()

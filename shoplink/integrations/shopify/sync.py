@@ -1,0 +1,426 @@
+"""Bulk sync orchestration: initial sync, Re-sync, Retry, resume and stall recovery.
+
+State lives in the database (``SyncRun``, one ``EntitySync`` per entity with its bulk
+operations and checkpoint), so any worker can pick a sync up where another stopped.
+:func:`advance` is the one step function: under the store's lease (lease.py) it starts
+missing bulk operations (all enabled entities at once: Shopify runs up to five per shop
+since 2026-01, D16), then walks the entities in the documented order Customers →
+Orders → Products → Collections, ingesting each finished result before looking at the
+next. A bulk operation still running makes it stop and reschedule itself; the
+``bulk_operations/finish`` webhook (:func:`on_bulk_finished`) wakes it early.
+
+Historical records never emit events: the ingest functions write rows only, and the
+webhook handlers are what turn changes into events (D22).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import NoReverseMatch
+
+from shoplink.commerce import services as commerce
+from shoplink.core import clock
+from shoplink.core.errors import ValidationFailed
+from shoplink.integrations.shopify import status as store_status
+from shoplink.integrations.shopify import sync_bulk
+from shoplink.integrations.shopify.client import ShopifyAuthError, ShopifyError, client_for
+from shoplink.integrations.shopify.errors import ShopifyStoreUnavailable
+from shoplink.integrations.shopify.models import (
+    Entity,
+    EntityState,
+    EntitySync,
+    ShopifyStore,
+    SyncRun,
+)
+from shoplink.integrations.shopify.sync_causes import bulk_cause, cause_failure
+from shoplink.queue.jobs import enqueue_on_commit
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "advance",
+    "entity_enabled",
+    "on_bulk_finished",
+    "recover_stalled",
+    "retry_entity",
+    "start_sync",
+]
+
+ORDER = [Entity.CUSTOMERS, Entity.ORDERS, Entity.PRODUCTS, Entity.COLLECTIONS]
+ACTIVE = (EntityState.PENDING, EntityState.SYNCING)
+STALL_AFTER = dt.timedelta(minutes=15)  # D17
+KICK_AFTER = dt.timedelta(minutes=1)  # a lost wake-up is re-sent by the sweeper
+_TOGGLE = {
+    Entity.CUSTOMERS: "sync_customers",
+    Entity.ORDERS: "sync_orders",
+    Entity.PRODUCTS: "sync_products",
+    Entity.COLLECTIONS: "sync_products",  # "Product catalogue" covers both (2.4)
+}
+
+
+def entity_enabled(store: ShopifyStore, entity: str) -> bool:
+    """Whether the toggles of ``store`` include ``entity`` in syncs (D14/D15)."""
+    return bool(getattr(store, _TOGGLE[Entity(entity)]))
+
+
+def entity_rows(store: ShopifyStore) -> list[EntitySync]:
+    """The four EntitySync rows of ``store`` in display order (created as needed)."""
+    rows = {es.entity: es for es in EntitySync.objects.filter(store=store)}
+    out = []
+    for entity in ORDER:
+        es = rows.get(entity)
+        if es is None:
+            state = EntityState.PENDING if entity_enabled(store, entity) else EntityState.OFF
+            es, _ = EntitySync.objects.get_or_create(
+                store=store, entity=entity, defaults={"state": state}
+            )
+        out.append(es)
+    return out
+
+
+def _require_syncable(store: ShopifyStore) -> None:
+    if not store_status.can_sync(store):
+        raise ValidationFailed("This store cannot sync now: " + _why_not(store))
+
+
+def _why_not(store: ShopifyStore) -> str:
+    return store_status.status_reason(store) or store.get_status_display()
+
+
+def _reset(es: EntitySync, run: SyncRun, now) -> None:
+    es.state = EntityState.PENDING
+    es.run = run
+    es.done = 0
+    es.total = None
+    es.failure = None
+    es.operations = {}
+    es.progress_at = now
+    es.save()
+
+
+def start_sync(store: ShopifyStore, kind: str = "initial") -> SyncRun:
+    """Start an initial sync or a Re-sync of every enabled entity; return the run.
+
+    Enabled entities become Pending, disabled ones Off. Safe to repeat: rows are
+    matched by Shopify id, so a second run updates and never duplicates (2.6).
+    """
+    if kind not in ("initial", "resync"):
+        raise ValueError(f"unknown sync kind {kind!r}")
+    _require_syncable(store)
+    _sync_subscriptions(store)
+    now = clock.now()
+    with transaction.atomic():
+        run = SyncRun.objects.create(store=store, kind=kind, started_at=now)
+        for es in entity_rows(store):
+            if entity_enabled(store, es.entity):
+                _reset(es, run, now)
+            else:
+                es.state, es.run, es.operations = EntityState.OFF, None, {}
+                es.save(update_fields=["state", "run", "operations"])
+        store_status.log_activity(store, "sync", _RUN_LABEL[kind] + " started")
+        _wake(store)
+    return run
+
+
+def _sync_subscriptions(store: ShopifyStore) -> None:
+    """Subscribe the enabled categories' webhooks before data moves (D8, D19).
+
+    A failure here must not block the import: reconciliation (D18) and the health
+    check's re-subscribe (D12) cover missing webhooks, so it is recorded and skipped.
+    """
+    try:
+        from shoplink.integrations.shopify import subscriptions
+    except ImportError:
+        return
+    try:
+        subscriptions.sync_subscriptions(store)
+    except NoReverseMatch:
+        log.warning("webhook receiver route missing; subscriptions not synced")
+    except ShopifyError as e:
+        store_status.record_failure(store, "webhook_subscriptions", e)
+
+
+_RUN_LABEL = {"initial": "Initial sync", "resync": "Re-sync", "retry": "Retry"}
+
+
+def retry_entity(store: ShopifyStore, entity: str) -> SyncRun:
+    """Re-run only ``entity`` (the others keep their state); safe to repeat."""
+    _require_syncable(store)
+    if not entity_enabled(store, entity):
+        raise ValidationFailed(f"{Entity(entity).label} is turned off in Sync settings.")
+    now = clock.now()
+    with transaction.atomic():
+        es = next(e for e in entity_rows(store) if e.entity == entity)
+        run = SyncRun.objects.create(store=store, kind="retry", started_at=now)
+        _reset(es, run, now)
+        store_status.log_activity(store, "sync", f"Retry of {es.get_entity_display()} started")
+        _wake(store)
+    return run
+
+
+def on_bulk_finished(store: ShopifyStore, bulk_operation_gid: str) -> None:
+    """``bulk_operations/finish`` arrived: wake the importer (polling is the fallback)."""
+    if EntitySync.objects.filter(store=store, state__in=ACTIVE).exists():
+        _wake(store)
+
+
+def _wake(store: ShopifyStore) -> None:
+    from shoplink.integrations.shopify import tasks_sync
+
+    enqueue_on_commit(tasks_sync.advance_sync, store.pk)
+
+
+# --- the step function ------------------------------------------------------------------
+
+
+def advance(store_id: int) -> str:
+    """Move the store's sync forward as far as possible; return "done", "waiting" or "busy".
+
+    "busy" means another worker holds the lease and is doing the work.
+    """
+    from shoplink.integrations.shopify import lease as leases
+
+    with leases.held(store_id) as lease:
+        if lease is None:
+            return "busy"
+        store = ShopifyStore.objects.select_related("project", "customer_list").get(pk=store_id)
+        if not store_status.can_sync(store):
+            return "done"  # Disconnected / Reconnect required / unavailable: no syncing
+        client = client_for(store)
+        try:
+            outcome = _walk(store, client, lease)
+        except (ShopifyAuthError, ShopifyStoreUnavailable) as e:
+            _fail_active(store, e)
+            outcome = "done"
+        except sync_bulk.LeaseLost:
+            return "busy"
+        if outcome == "done":
+            _finish_runs(store)
+        return outcome
+
+
+def _walk(store, client, lease) -> str:
+    rows = [es for es in entity_rows(store) if es.state in ACTIVE]
+    for es in rows:
+        _launch(store, es, client)
+    for es in rows:
+        if es.state not in ACTIVE:
+            continue  # failed while launching
+        result = _drive(store, es, client, lease)
+        if result == "waiting":
+            _reschedule(store)
+            return "waiting"
+    return "done"
+
+
+def _launch(store, es: EntitySync, client) -> None:
+    """Start the entity's bulk operations that are not started yet."""
+    for part in sync_bulk.ENTITY_PARTS[es.entity]:
+        if part in es.operations:
+            continue
+        try:
+            gid = sync_bulk.start_part(client, part)
+        except sync_bulk.OperationBusy:
+            return  # Shopify's five are busy: _drive starts it later
+        except sync_bulk.BulkFailed as e:
+            _fail(store, es, *bulk_cause(es, e))
+            return
+        except (ShopifyAuthError, ShopifyStoreUnavailable):
+            raise
+        except ShopifyError as e:
+            _fail(store, es, *cause_failure(es, e))
+            return
+        es.operations[part] = {"gid": gid, "groups_done": 0}
+        es.save(update_fields=["operations"])
+
+
+def _poll_budget() -> float:
+    return float(getattr(settings, "SHOPIFY_BULK_POLL_SECONDS", 60))
+
+
+def _drive(store, es: EntitySync, client, lease) -> str:
+    """Import one entity to the end; return "synced", "failed" or "waiting"."""
+    if es.state == EntityState.PENDING:
+        es.state, es.progress_at = EntityState.SYNCING, clock.now()
+        es.save(update_fields=["state", "progress_at"])
+    try:
+        for part in sync_bulk.ENTITY_PARTS[es.entity]:
+            if part not in es.operations:
+                _launch(store, es, client)
+                if es.state == EntityState.FAILED:
+                    return "failed"
+                if part not in es.operations:
+                    return "waiting"
+            op = es.operations[part]
+            if op.get("ingested"):
+                continue
+            node = sync_bulk.poll(
+                client, op["gid"], on_progress=lambda n: _note_progress(es), budget=_poll_budget()
+            )
+            if node is None:
+                return "waiting"
+            if node["status"] != "COMPLETED":
+                raise sync_bulk.BulkFailed(part, node["status"], node.get("errorCode"), op["gid"])
+            _note_total(es, part, node)
+            sync_bulk.ingest_result(store, es, part, node.get("url"), client, lease)
+            op["ingested"] = True
+            es.save(update_fields=["operations"])
+    except sync_bulk.BulkFailed as e:
+        _fail(store, es, *bulk_cause(es, e))
+        return "failed"
+    except (ShopifyAuthError, ShopifyStoreUnavailable, sync_bulk.LeaseLost):
+        raise
+    except ShopifyError as e:
+        _fail(store, es, *cause_failure(es, e))
+        return "failed"
+    _mark_synced(store, es)
+    return "synced"
+
+
+def _note_progress(es: EntitySync) -> None:
+    es.progress_at = clock.now()
+    EntitySync.objects.filter(pk=es.pk).update(progress_at=es.progress_at)
+
+
+def _note_total(es: EntitySync, part: str, node: dict) -> None:
+    es.operations[part]["total"] = int(node.get("rootObjectCount") or 0)
+    es.total = sum(int(o.get("total") or 0) for o in es.operations.values())
+    es.save(update_fields=["operations", "total"])
+
+
+def _mark_synced(store, es: EntitySync) -> None:
+    now = clock.now()
+    es.state, es.last_synced_at, es.progress_at, es.failure = EntityState.SYNCED, now, now, None
+    if es.total is None or es.done > es.total:
+        es.total = es.done
+    es.save(update_fields=["state", "last_synced_at", "progress_at", "failure", "total"])
+    if not EntitySync.objects.filter(store=store, state=EntityState.FAILED).exists():
+        store_status.note_sync_succeeded(store)  # D10: one successful sync clears Error
+
+
+def _fail(store, es: EntitySync, failure: dict, error) -> None:
+    es.state, es.failure, es.progress_at = EntityState.FAILED, failure, clock.now()
+    es.save(update_fields=["state", "failure", "progress_at"])
+    store_status.record_failure(
+        store, f"sync_{es.entity}", error or failure["message"], failure.get("technical")
+    )
+    store_status.recompute_status(store)
+
+
+def _fail_active(store, error: ShopifyError) -> None:
+    """Access is gone (401) or the store is frozen: nothing active can finish now."""
+    for es in EntitySync.objects.filter(store=store, state__in=ACTIVE):
+        _fail(store, es, *cause_failure(es, error))
+
+
+def _reschedule(store) -> None:
+    from shoplink.integrations.shopify import tasks_sync
+
+    delay = int(getattr(settings, "SHOPIFY_BULK_REPOLL_SECONDS", 15))
+    tasks_sync.advance_sync.schedule((store.pk,), delay=delay)
+
+
+# --- end of a run -----------------------------------------------------------------------
+
+
+def _finish_runs(store) -> None:
+    """Close every run of the store whose entities are no longer active."""
+    open_runs = SyncRun.objects.filter(store=store, finished_at__isnull=True)
+    for run in open_runs:
+        if EntitySync.objects.filter(store=store, run=run, state__in=ACTIVE).exists():
+            continue
+        _finish(store, run)
+
+
+def _finish(store, run: SyncRun) -> None:
+    rows = list(EntitySync.objects.filter(store=store, run=run))
+    failed = [es for es in rows if es.state == EntityState.FAILED]
+    synced = [es for es in rows if es.state == EntityState.SYNCED]
+    now = clock.now()
+    if synced:
+        # D24/D25: computed properties are rebuilt set-wise after each bulk sync.
+        commerce.rebuild_stats_for_source(store.project, store.source)
+        commerce.recompute_rfm(store.project, store.source)
+    updates = {"last_bulk_sync_at": now} if synced else {}
+    enabled = [es for es in entity_rows(store) if entity_enabled(store, es.entity)]
+    if not store.initial_sync_completed_at and all(
+        es.state == EntityState.SYNCED for es in enabled
+    ):
+        updates["initial_sync_completed_at"] = now
+    if updates:
+        ShopifyStore.objects.filter(pk=store.pk).update(**updates)
+        for name, value in updates.items():
+            setattr(store, name, value)
+    run.finished_at, run.outcome = now, "failed" if failed else "succeeded"
+    run.save(update_fields=["finished_at", "outcome"])
+    label = _RUN_LABEL.get(run.kind, "Sync")
+    counts = ", ".join(f"{es.get_entity_display()} {es.done}" for es in synced)
+    store_status.log_activity(
+        store,
+        "sync",
+        f"{label} finished" + (f" with {len(failed)} failed" if failed else "") + f": {counts}",
+    )
+    _health_check(store)
+    store_status.recompute_status(store)
+
+
+def _health_check(store) -> None:
+    """Run the post-sync health check (D12) when the connect engineer's module exists."""
+    try:
+        from shoplink.integrations.shopify import health
+    except ImportError:
+        return
+    try:
+        health.run_health_check(store, trigger="after_sync")
+    except ShopifyError:
+        log.warning("post-sync health check failed for store %s", store.pk)
+
+
+# --- stall recovery (D17) ---------------------------------------------------------------
+
+
+def recover_stalled() -> int:
+    """Sweeper: wake stuck syncs; fail Syncing entities without progress for 15 minutes.
+
+    An entity whose bulk result is available is resumed instead (D17). Returns how
+    many stores were woken.
+    """
+    now = clock.now()
+    woken = 0
+    stale = EntitySync.objects.filter(state__in=ACTIVE, progress_at__lt=now - KICK_AFTER)
+    for store_id in set(stale.values_list("store_id", flat=True)):
+        store = ShopifyStore.objects.select_related("project").get(pk=store_id)
+        if not store_status.can_sync(store):
+            continue
+        for es in EntitySync.objects.filter(
+            store=store, state=EntityState.SYNCING, progress_at__lt=now - STALL_AFTER
+        ):
+            _recover(store, es)
+        _wake(store)
+        woken += 1
+    return woken
+
+
+def _recover(store, es: EntitySync) -> None:
+    client = client_for(store)
+    try:
+        ready = bool(es.operations) and all(
+            op.get("ingested") or sync_bulk.status_of(client, op["gid"])["status"] == "COMPLETED"
+            for op in es.operations.values()
+        )
+    except ShopifyError:
+        ready = False
+    if ready and set(es.operations) == set(sync_bulk.ENTITY_PARTS[es.entity]):
+        _note_progress(es)  # resumed by the wake-up below
+        return
+    failure = {
+        "at": clock.now().isoformat(),
+        "message": "Sync stalled",
+        "action": "No progress for 15 minutes. Press Retry to import this entity again.",
+        "technical": {"operations": [op.get("gid") for op in es.operations.values()]},
+    }
+    _fail(store, es, failure, None)

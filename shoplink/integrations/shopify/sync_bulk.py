@@ -1,0 +1,174 @@
+"""Bulk operations of one entity: start them, wait for them, stream and ingest the result.
+
+Owns the per-part table (which bulk query, which mapping function, which ingest
+function) and the batch loop with its checkpoint. ``sync.py`` decides *when* each step
+runs; this module does the step. Shopify facts: PLATFORM.md §4 (limits, statuses,
+``partialDataUrl``, no line order).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from shoplink.core import clock
+from shoplink.integrations.shopify import ingest, mapping, queries
+from shoplink.integrations.shopify.jsonl import JsonlJoiner
+from shoplink.integrations.shopify.models import EntitySync
+
+__all__ = ["ENTITY_PARTS", "BulkFailed", "LeaseLost", "ingest_result", "poll", "start_part"]
+
+FINISHED = frozenset({"COMPLETED", "FAILED", "CANCELED", "EXPIRED"})
+
+
+@dataclass(frozen=True)
+class Part:
+    """One bulk query of an entity: its name in queries.py, how to map and ingest it."""
+
+    name: str
+    to_record: Callable[[dict, dict[str, list[dict]]], Any]
+    write: Callable[[Any, list], Any]
+
+
+def _customer(node, children):
+    return mapping.customer_from_graphql(node)
+
+
+def _product(node, children):
+    return mapping.product_from_graphql(node, children.get("ProductVariant", []))
+
+
+def _collection(node, children):
+    # No child lines means no products (known empty), not "unknown".
+    return mapping.collection_from_graphql(node, [p["id"] for p in children.get("Product", [])])
+
+
+def _write_customers(store, records):
+    # A bulk import adds every customer to the assigned list, so a Re-sync after a
+    # list switch fills the new list (D14).
+    return ingest.ingest_customers(store, records, join_existing=True)
+
+
+def _write_orders(store, records):
+    # Stats are rebuilt set-wise once the run ends (D24); per batch would be wasted work.
+    return ingest.ingest_orders(store, records, refresh_stats=False)
+
+
+PARTS = {
+    "customers": Part("customers", _customer, _write_customers),
+    "orders": Part("orders", mapping.order_from_graphql, _write_orders),
+    "abandoned_checkouts": Part(
+        "abandoned_checkouts", mapping.checkout_from_graphql, ingest.ingest_checkouts
+    ),
+    "products": Part("products", _product, ingest.ingest_products),
+    "collections": Part("collections", _collection, ingest.ingest_collections),
+}
+# The bulk queries behind each entity of the Sync status list (D15).
+ENTITY_PARTS = {
+    "customers": ("customers",),
+    "orders": ("orders", "abandoned_checkouts"),
+    "products": ("products",),
+    "collections": ("collections",),
+}
+
+
+class BulkFailed(Exception):
+    """A bulk operation ended without a usable result; ``code`` is Shopify's errorCode."""
+
+    def __init__(self, part: str, status: str, code: str | None, gid: str = ""):
+        super().__init__(f"bulk {part} {status} {code or ''}".strip())
+        self.part, self.status, self.code, self.gid = part, status, code or "", gid
+
+
+class LeaseLost(Exception):
+    """Another worker took over this store's import; stop without writing more."""
+
+
+class OperationBusy(Exception):
+    """Shopify already runs the maximum number of bulk operations (OPERATION_IN_PROGRESS)."""
+
+
+def _batch_size() -> int:
+    return int(getattr(settings, "SHOPIFY_SYNC_BATCH_SIZE", 1000))
+
+
+def start_part(client, part: str) -> str:
+    """Start the bulk query of ``part``; return the operation's GID."""
+    data = client.graphql(queries.BULK_OPERATION_RUN_QUERY, queries.bulk_run_variables(part))
+    payload = data["bulkOperationRunQuery"]
+    errors = payload.get("userErrors") or []
+    if any(e.get("code") == "OPERATION_IN_PROGRESS" for e in errors):
+        raise OperationBusy(part)
+    if errors or not payload.get("bulkOperation"):
+        raise BulkFailed(part, "REJECTED", (errors[0].get("code") if errors else "") or "INVALID")
+    return payload["bulkOperation"]["id"]
+
+
+def status_of(client, gid: str) -> dict:
+    """Return the BulkOperation node for ``gid`` (2026-01+ ``bulkOperation(id:)``)."""
+    node = client.graphql(queries.BULK_OPERATION_STATUS, queries.id_variables(gid))["bulkOperation"]
+    if node is None:
+        return {"id": gid, "status": "EXPIRED", "errorCode": None}
+    return node
+
+
+def poll(client, gid: str, *, on_progress: Callable[[dict], None], budget: float) -> dict | None:
+    """Poll with backoff until the operation finishes or ``budget`` seconds pass.
+
+    Returns the finished node, or None when still running (the caller reschedules).
+    ``on_progress`` is called whenever ``objectCount`` moves: that is progress for the
+    stall detector (D17) even before any row is written.
+    """
+    delay, started, seen = 0.05, time.monotonic(), None
+    while True:
+        node = status_of(client, gid)
+        if node["status"] in FINISHED:
+            return node
+        if node.get("objectCount") != seen:
+            seen = node.get("objectCount")
+            on_progress(node)
+        if time.monotonic() - started + delay > budget:
+            return None
+        time.sleep(delay)
+        delay = min(delay * 1.6, 3.0)
+
+
+def ingest_result(store, es: EntitySync, part: str, url: str | None, client, lease) -> None:
+    """Stream ``url`` and ingest it in batches from the part's checkpoint.
+
+    Each batch and its checkpoint (``groups_done``) commit in one transaction, so a
+    worker killed at any point resumes after the last committed batch and re-reads
+    nothing it already wrote. Rows are upserts keyed by Shopify id, so even a replay
+    could never duplicate.
+    """
+    op = es.operations[part]
+    if not url:  # a completed operation with no objects has no file
+        return
+    handler = PARTS[part]
+    joiner = JsonlJoiner(client.stream_lines(url), skip=op.get("groups_done", 0))
+    size = _batch_size()
+    batch: list = []
+    for node, children in joiner:
+        batch.append(handler.to_record(node, children))
+        if len(batch) >= size:
+            _commit(store, es, part, handler, batch, lease)
+            batch = []
+    _commit(store, es, part, handler, batch, lease)
+
+
+def _commit(store, es: EntitySync, part: str, handler: Part, batch: list, lease) -> None:
+    if not batch:
+        return
+    if not lease.renew():
+        raise LeaseLost(part)
+    with transaction.atomic():
+        handler.write(store, batch)
+        es.operations[part]["groups_done"] = es.operations[part].get("groups_done", 0) + len(batch)
+        es.done += len(batch)
+        es.progress_at = clock.now()
+        es.save(update_fields=["operations", "done", "progress_at"])
