@@ -3,3 +3,4 @@
 from shoplink.integrations.shopify.tasks_writeback import *  # noqa: F403
 from shoplink.integrations.shopify.tasks_sync import *  # noqa: F403
 from shoplink.integrations.shopify.tasks_webhooks import *  # noqa: F403
+from shoplink.integrations.shopify.tasks_connect import *  # noqa: F403

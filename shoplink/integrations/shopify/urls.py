@@ -16,6 +16,15 @@ urlpatterns = [
         "stores/<int:store_id>/sync/retry/<str:entity>/", views_sync.sync_retry, name="sync_retry"
     ),
     path("", views.integrations, name="integrations"),
+    path("callback", views.callback, name="callback"),
+    path("connect/", views.connect_platform, name="connect_platform"),
+    path("connect/shopify/", views.connect_store, name="connect"),
+    path("stores/<int:store_id>/card/", views.store_card, name="store_card"),
+    path("stores/<int:store_id>/details/", views.store_details, name="store_details"),
+    path("stores/<int:store_id>/health/", views.check_health, name="check_health"),
+    path("stores/<int:store_id>/reconnect/", views.reconnect, name="reconnect"),
+    path("stores/<int:store_id>/disconnect/", views.disconnect, name="disconnect"),
+    path("stores/<int:store_id>/delete/", views.delete, name="delete"),
     path("webhooks", webhooks.receive, name="webhooks"),
     path(
         "stores/<int:store_id>/privacy-exports/<int:entry_id>/",

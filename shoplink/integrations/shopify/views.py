@@ -1,15 +1,179 @@
-"""Integrations page, store cards and drawers (htmx). HTTP ends here: views call services."""
+"""Integrations page, connect drawer, store cards and the Store Details drawer (htmx).
+
+HTTP ends here (HOUSE_STYLE): each view authenticates (project admin, D1), validates
+with a form, calls one service (oauth / health / lifecycle) and renders a page or an
+htmx fragment. Sync settings live in views_sync.py, Activity in views_webhooks.py.
+"""
 
 from __future__ import annotations
 
-from django.shortcuts import render
+import json
 
-from shoplink.integrations.shopify.models import ShopifyStore
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shoplink.integrations.shopify import cards, health, lifecycle, oauth
+from shoplink.integrations.shopify.forms_connect import ConnectStoreForm, DeleteStoreForm
+from shoplink.integrations.shopify.models import ShopifyStore, StoreStatus
+from shoplink.projects.middleware import SESSION_KEY as PROJECT_SESSION_KEY
 from shoplink.projects.models import Role
 from shoplink.projects.permissions import project_role_required
+from shoplink.web.rendering import render_page, with_toast
 
 
+def _store(request, store_id: int) -> ShopifyStore:
+    return get_object_or_404(ShopifyStore, pk=store_id, project=request.project)
+
+
+def _redirect(request, url: str) -> HttpResponse:
+    """Leave the page: ``HX-Redirect`` for htmx requests, a plain 302 otherwise."""
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return HttpResponseRedirect(url)
+
+
+def _card(
+    request,
+    store: ShopifyStore,
+    toast: str | None = None,
+    level: str = "success",
+    *,
+    from_drawer: bool = False,
+):
+    """Answer the store's card; ``from_drawer``: swap it for the card and close the drawer."""
+    response = render(request, "shopify/_store_card.html", cards.card_context(store))
+    if from_drawer:
+        response["HX-Retarget"] = f"#store-{store.pk}"
+        response["HX-Reswap"] = "outerHTML"
+        response["HX-Trigger"] = json.dumps({"closeDrawer": True})
+    return with_toast(response, toast, level) if toast else response
+
+
+@require_GET
 @project_role_required(Role.ADMIN)
 def integrations(request):
-    stores = ShopifyStore.objects.filter(project=request.project).order_by("created_at")
-    return render(request, "shopify/integrations.html", {"stores": stores, "nav": "integrations"})
+    """The Integrations page; ``?open=sync&store=<id>`` opens that store's Sync settings."""
+    context = {"cards": cards.list_cards(request.project), "nav": "integrations"}
+    store_id = request.GET.get("store", "")
+    if request.GET.get("open") == "sync" and store_id.isdigit():
+        store = ShopifyStore.objects.filter(pk=int(store_id), project=request.project).first()
+        if store is not None:
+            context["open_drawer_url"] = cards.sync_settings_url(store)
+    return render(request, "shopify/integrations.html", context)
+
+
+@require_GET
+@project_role_required(Role.ADMIN)
+def connect_platform(request):
+    """The platform choice drawer opened by "Connect platform"."""
+    return render(request, "shopify/_platform_drawer.html", {})
+
+
+@require_http_methods(["GET", "POST"])
+@project_role_required(Role.ADMIN)
+def connect_store(request):
+    """The "Connect Shopify store" drawer; a valid domain leaves for Shopify's install page."""
+    form = ConnectStoreForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            url = oauth.begin_install(request.session, request.project, form.cleaned_data["domain"])
+        except oauth.ConnectBlocked as e:
+            form.add_error("domain", e.message)
+        else:
+            return _redirect(request, url)
+    return render_page(
+        request,
+        "shopify/connect_page.html",
+        {"form": form},
+        fragment="shopify/_connect_drawer.html",
+    )
+
+
+@require_GET
+def callback(request):
+    """Shopify's redirect back after Install app or Cancel (D8, D9)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    try:
+        store = oauth.complete_install(request.session, request.GET, request.user)
+    except oauth.OAuthFailed as e:
+        messages.error(request, e.message)
+        return redirect("shopify:integrations")
+    request.session[PROJECT_SESSION_KEY] = store.project_id
+    messages.success(request, oauth.MSG_CONNECTED)
+    return redirect(reverse("shopify:integrations") + f"?open=sync&store={store.pk}")
+
+
+@require_GET
+@project_role_required(Role.ADMIN)
+def store_card(request, store_id: int):
+    """One card (htmx refresh); empty once a delete has finished, which removes it."""
+    store = ShopifyStore.objects.filter(pk=store_id, project=request.project).first()
+    if store is None:
+        return HttpResponse("")
+    return _card(request, store)
+
+
+@require_GET
+@project_role_required(Role.ADMIN)
+def store_details(request, store_id: int):
+    """The Store Details drawer (D13)."""
+    store = _store(request, store_id)
+    return render(request, "shopify/_details_drawer.html", cards.details_context(store))
+
+
+@require_POST
+@project_role_required(Role.ADMIN)
+def check_health(request, store_id: int):
+    """Run a health check now (D12); answer the refreshed card and the result toast."""
+    store = _store(request, store_id)
+    check = health.run_health_check(store, trigger="manual")
+    store.refresh_from_db()
+    if check.passed:
+        return _card(request, store, health.MSG_COMPLETED)
+    return _card(request, store, health.MSG_FAILED, "error")
+
+
+@require_POST
+@project_role_required(Role.ADMIN)
+def reconnect(request, store_id: int):
+    """Reconnect (D31): the same OAuth flow for an existing card."""
+    store = _store(request, store_id)
+    try:
+        url = oauth.begin_install(request.session, request.project, store.domain)
+    except oauth.ConnectBlocked as e:
+        return _card(request, store, e.message, "error")
+    return _redirect(request, url)
+
+
+@require_http_methods(["GET", "POST"])
+@project_role_required(Role.ADMIN)
+def disconnect(request, store_id: int):
+    """GET: the D29 confirmation; POST: disconnect and answer the grey card."""
+    store = _store(request, store_id)
+    if request.method == "GET":
+        return render(
+            request,
+            "shopify/_disconnect_drawer.html",
+            {"store": store, "prompt": lifecycle.MSG_DISCONNECT_CONFIRM},
+        )
+    lifecycle.disconnect_store(store)
+    return _card(request, store, lifecycle.MSG_DISCONNECTED, from_drawer=True)
+
+
+@require_http_methods(["GET", "POST"])
+@project_role_required(Role.ADMIN)
+def delete(request, store_id: int):
+    """GET: the D30 destructive confirmation; POST with the typed domain: start the delete."""
+    store = _store(request, store_id)
+    form = DeleteStoreForm(request.POST or None, store=store)
+    if request.method == "POST" and store.status != StoreStatus.DELETING and form.is_valid():
+        lifecycle.start_delete(store)
+        return _card(request, store, lifecycle.MSG_DELETE_STARTED, from_drawer=True)
+    return render(request, "shopify/_delete_drawer.html", {"store": store, "form": form})
