@@ -15,6 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from shoplink.audience.services import create_list
+from shoplink.core import clock
 from shoplink.integrations.shopify.models import ShopifyStore
 from shoplink.integrations.shopify.signing import webhook_hmac
 
@@ -30,7 +31,7 @@ def make_store(project, domain: str = "snowdevil.myshopify.com", **fields) -> Sh
             project, f"{name} customers", created_by_source=store.source
         )
     if "initial_sync_completed_at" not in fields:
-        store.initial_sync_completed_at = store.created_at - dt.timedelta(days=1)
+        store.initial_sync_completed_at = clock.now() - dt.timedelta(days=1)
     store.save()
     return store
 
