@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from shoplink.integrations.shopify.models import Entity, EntitySync, ShopifyStore
@@ -155,7 +155,9 @@ def start_sync(request, store_id: int):
     store = _store(request, store_id)
     kind = "resync" if store.initial_sync_completed_at else "initial"
     _act(sync.start_sync, store, kind=kind)
-    return 202, _after(store, "Sync rerun started" if kind == "resync" else "Initial sync started")
+    return Status(
+        202, _after(store, "Sync rerun started" if kind == "resync" else "Initial sync started")
+    )
 
 
 @router.post(
@@ -170,7 +172,7 @@ def retry_entity(request, store_id: int, entity: str):
     if entity not in Entity.values:
         raise HttpError(400, f"Unknown entity {entity!r}; use one of {', '.join(Entity.values)}.")
     _act(sync.retry_entity, store, entity)
-    return 202, _after(store, f"Retry of {Entity(entity).label} started")
+    return Status(202, _after(store, f"Retry of {Entity(entity).label} started"))
 
 
 class HealthOut(Schema):
@@ -196,7 +198,7 @@ def disconnect(request, store_id: int):
 
     store = _store(request, store_id)
     _act(lifecycle.disconnect_store, store)
-    return _after(store, "Store disconnected")
+    return _after(store, lifecycle.MSG_DISCONNECTED)
 
 
 class DeleteIn(Schema):
@@ -214,8 +216,36 @@ def delete(request, store_id: int, payload: DeleteIn):
     store = _store(request, store_id)
     if payload.confirm_domain.strip().lower() != store.domain:
         raise HttpError(400, f"To delete, confirm_domain must be the store domain {store.domain}.")
-    _act(lifecycle.delete_store, store)
-    return 202, _after(store, "Deleting…")
+    _act(lifecycle.start_delete, store)
+    if not ShopifyStore.objects.filter(pk=store.pk).exists():  # an immediate queue ran it
+        return Status(202, {"message": "Store deleted", "store": _store_out(store)})
+    return Status(202, _after(store, "Deleting…"))
+
+
+class SettingsIn(Schema):
+    sync_customers: bool | None = None
+    sync_email_consent: bool | None = None
+    sync_sms_consent: bool | None = None
+    sync_orders: bool | None = None
+    sync_products: bool | None = None
+    push_profile: bool | None = None
+    push_email_consent: bool | None = None
+    push_sms_consent: bool | None = None
+    push_engagement: bool | None = None
+    customer_list: str | None = Field(None, description='A list id of this project, or "new"')
+
+
+@router.patch(
+    "/stores/{store_id}/settings",
+    response=ActionOut,
+    summary="Change sync settings (toggles, customer list); omitted fields are kept",
+)
+def update_settings(request, store_id: int, payload: SettingsIn):
+    from shoplink.api.services import apply_store_settings
+
+    store = _store(request, store_id)
+    _act(apply_store_settings, store, payload.dict(exclude_none=True))
+    return _after(store, "Settings saved")
 
 
 class PendingWriteOut(Schema):
