@@ -183,6 +183,15 @@ class Ref:
     def __deepcopy__(self, memo):
         return self  # refs are immutable pointers; copying a record must not copy the shop
 
+    def __repr__(self) -> str:
+        return f"Ref({self.kind!r}, {self.index})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Ref) and (self.kind, self.num) == (other.kind, other.num)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.num))
+
     def __getitem__(self, key):
         return self.get(key)
 

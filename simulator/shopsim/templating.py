@@ -15,11 +15,11 @@ def _load(name: str) -> Template:
     return Template((_DIR / name).read_text(encoding="utf-8"))
 
 
-def render(name: str, raw: dict | None = None, **values) -> str:
+def render(template: str, raw: dict | None = None, **values) -> str:
     """Render `name`; keyword values are HTML-escaped, `raw` values are inserted as-is."""
     data = {k: html.escape(str(v)) for k, v in values.items()}
     data.update(raw or {})
-    return _load(name).safe_substitute(data)
+    return _load(template).safe_substitute(data)
 
 
 esc = html.escape

@@ -88,7 +88,8 @@ def test_bulk_query_restrictions(sim, shop):
     tok = install(sim, shop)["access_token"]
     six = (
         "{ products { edges { node { id variants { edges { node { id } } } "
-        "media { edges { node { id } } } collections { edges { node { id } } } metafields { edges { node { id } } } "
+        "media { edges { node { id } } } collections { edges { node { id } } } "
+        "metafields { edges { node { id } } } "
         "images { edges { node { id } } } } } } }"
     )
     assert "more than 5 connections" in run(sim, shop, tok, six)["userErrors"][0]["message"]
