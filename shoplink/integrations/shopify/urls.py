@@ -3,6 +3,7 @@
 from django.urls import path
 
 from shoplink.integrations.shopify import views, views_sync, views_webhooks, webhooks
+from shoplink.integrations.shopify.views_writeback import writeback_preview_view
 
 app_name = "shopify"
 
@@ -32,4 +33,5 @@ urlpatterns = [
         name="privacy_export",
     ),
     path("stores/<int:store_id>/activity/", views_webhooks.activity, name="activity"),
+    path("stores/<int:store_id>/writeback/", writeback_preview_view, name="writeback_preview"),
 ]
