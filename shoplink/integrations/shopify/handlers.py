@@ -116,7 +116,7 @@ def process_delivery(delivery_id: int) -> str:
             # Never personal data in logs: the class name and the delivery id only.
             log.exception("webhook delivery %s (%s) failed", delivery.pk, delivery.topic)
             return _retry_later(delivery, f"Error: {type(error).__name__}")
-        _finish(delivery, state, note)
+        _finish(delivery, state, note, ctx.resource)
     if delivery.topic.startswith("customers/") and state == DeliveryState.PROCESSED:
         _wake_waiting(delivery.shop_domain)
     return state
@@ -157,9 +157,14 @@ def _active(stores: list[ShopifyStore]) -> ShopifyStore | None:
     return max(stores, key=lambda s: s.pk, default=None)
 
 
-def _finish(delivery: WebhookDelivery, state: str, note: str) -> None:
+def _finish(delivery: WebhookDelivery, state: str, note: str, resource: str | None = None) -> None:
+    headers = delivery.headers
+    if resource:
+        # Which record this delivery wrote, for equal-timestamp tie-breaks (handlers_base).
+        headers = {**headers, "resource": resource}
     # The body held personal data only to be processed: blank it once done.
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        headers=headers,
         state=state,
         note=note[:300],
         processed_at=clock.now(),

@@ -15,6 +15,15 @@ def handle_products_create(store, payload: dict, ctx) -> None:
 def handle_products_update(store, payload: dict, ctx) -> None:
     """Emit ``shopify_product_updated`` only when a field we keep changed (EVENTS.md)."""
     record = mapping.product_from_webhook(payload)
+    stored_at = (
+        Product.objects.filter(
+            project=store.project, source=store.source, external_id=record.external_id
+        )
+        .values_list("source_updated_at", flat=True)
+        .first()
+    )
+    if ctx.is_superseded(f"product:{record.external_id}", stored_at, record.source_updated_at):
+        return  # same second, triggered earlier than what wrote the row: older
     change = ingest.ingest_products(store, [record])[0]
     if change.created or change.stale or not change.changed:
         return

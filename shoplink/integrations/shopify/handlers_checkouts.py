@@ -23,7 +23,15 @@ def _upsert(store, payload: dict, ctx):
     ):
         # The buyer's customers/create may still be on its way (no ordering, §2.3).
         ctx.wait_for(f"customer {customer_id}")
-    ingest.ingest_checkouts(store, [record])
+    stored_at = (
+        Checkout.objects.filter(
+            project=store.project, source=store.source, external_id=record.token
+        )
+        .values_list("source_updated_at", flat=True)
+        .first()
+    )
+    if not ctx.is_superseded(f"checkout:{record.token}", stored_at, record.source_updated_at):
+        ingest.ingest_checkouts(store, [record])
     return record
 
 

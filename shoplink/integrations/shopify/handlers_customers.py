@@ -15,8 +15,15 @@ from shoplink.integrations.shopify import ingest, mapping
 from shoplink.integrations.shopify import shopify_events as events
 
 
-def _upsert_customer(store, payload: dict) -> None:
+def _upsert_customer(store, payload: dict, ctx) -> None:
     record = mapping.customer_from_webhook(payload)
+    stored_at = (
+        Contact.objects.filter(project=store.project, external_id=record.external_id)
+        .values_list("source_updated_at", flat=True)
+        .first()
+    )
+    if ctx.is_superseded(f"customer:{record.external_id}", stored_at, record.source_updated_at):
+        return  # same second, triggered earlier than what wrote the row: older
     changes = ingest.ingest_customers(store, [record])
     change = changes[0]
     if change.stale:
@@ -38,13 +45,13 @@ def _upsert_customer(store, payload: dict) -> None:
 
 
 def handle_customers_create(store, payload: dict, ctx) -> None:
-    _upsert_customer(store, payload)
+    _upsert_customer(store, payload, ctx)
 
 
 def handle_customers_update(store, payload: dict, ctx) -> None:
     # An update can arrive before its create (no ordering, §2.3): the upsert creates
     # the contact then, and the late create is older and changes nothing.
-    _upsert_customer(store, payload)
+    _upsert_customer(store, payload, ctx)
 
 
 def handle_customers_delete(store, payload: dict, ctx) -> None:

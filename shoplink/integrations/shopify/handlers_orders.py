@@ -15,6 +15,7 @@ from decimal import Decimal
 from shoplink.audience.models import Contact
 from shoplink.commerce import services as commerce
 from shoplink.commerce.models import Order
+from shoplink.core.upsert import RowChange
 from shoplink.integrations.shopify import ingest, mapping
 from shoplink.integrations.shopify import shopify_events as events
 
@@ -30,6 +31,16 @@ def _wait_for_customer(store, customer_id: str | None, ctx) -> None:
 def _upsert(store, payload: dict, ctx):
     record = mapping.order_from_webhook(payload)
     _wait_for_customer(store, record.customer_external_id, ctx)
+    stored_at = (
+        Order.objects.filter(
+            project=store.project, source=store.source, external_id=record.external_id
+        )
+        .values_list("source_updated_at", flat=True)
+        .first()
+    )
+    if ctx.is_superseded(f"order:{record.external_id}", stored_at, record.source_updated_at):
+        # Same second as the stored version but triggered earlier: older, write nothing.
+        return record, RowChange(pk=0, external_id=record.external_id, stale=True)
     change = ingest.ingest_orders(store, [record])[0]
     return record, change
 
