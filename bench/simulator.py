@@ -28,7 +28,8 @@ QUERY = """{ orders { edges { node { id name email createdAt updatedAt cancelled
     originalUnitPriceSet { shopMoney { amount } } } } } } } } }"""
 RUN = """mutation($q: String!) { bulkOperationRunQuery(query: $q, groupObjects: false) {
   bulkOperation { id status } userErrors { message } } }"""
-POLL = """query($id: ID!) { bulkOperation(id: $id) { status errorCode objectCount rootObjectCount fileSize url } }"""
+POLL = """query($id: ID!) { bulkOperation(id: $id) {
+  status errorCode objectCount rootObjectCount fileSize url } }"""
 
 
 def free_port() -> int:
@@ -100,7 +101,8 @@ def main() -> int:
                 break
             if op["objectCount"] != last:
                 print(
-                    f"  {op['status']:<9} objects={int(op['objectCount']):>10,} roots={int(op['rootObjectCount']):>9,}",
+                    f"  {op['status']:<9} objects={int(op['objectCount']):>10,} "
+                    f"roots={int(op['rootObjectCount']):>9,}",
                     flush=True,
                 )
                 last = op["objectCount"]

@@ -10,30 +10,26 @@ from __future__ import annotations
 
 import random
 import zlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-KINDS = ("customers", "orders", "products", "collections", "checkouts", "carts")
-TYPENAMES = {
-    "customers": "Customer",
-    "orders": "Order",
-    "products": "Product",
-    "collections": "Collection",
-    "checkouts": "AbandonedCheckout",
-    "carts": "Cart",
-}
-KIND_OF_TYPENAME = {v: k for k, v in TYPENAMES.items()}
-_BASE_DIGIT = {
-    "customers": 7,
-    "orders": 8,
-    "products": 6,
-    "collections": 4,
-    "checkouts": 3,
-    "carts": 2,
-}
-# Generated history ends here so ids/timestamps are reproducible; records changed at run
-# time get the real clock, which is later, so `updated_at:>` sync works naturally.
-END = datetime(2026, 11, 15, tzinfo=UTC)
-SPAN = timedelta(days=730)
+# Re-exported: other modules import these names from here.
+from shopsim.records import (  # noqa: F401
+    _BASE_DIGIT,
+    END,
+    KIND_OF_TYPENAME,
+    KINDS,
+    SPAN,
+    TYPENAMES,
+    Ref,
+    _mix,
+    add_fulfillment,
+    add_refund,
+    derive_customer,
+    gid,
+    iso,
+    money,
+    parse_iso,
+)
 
 FIRST = [
     "Ava",
@@ -141,75 +137,6 @@ SHIPMENT = (
     "FAILURE",
 )
 DISCOUNTS = ("WELCOME10", "SUMMER15", "VIP20", "FREESHIP")
-
-
-def iso(dt: datetime) -> str:
-    if dt.tzinfo is not UTC:
-        dt = dt.astimezone(UTC)
-    # f-string instead of strftime: this runs several times per generated record.
-    return (
-        f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}Z"
-    )
-
-
-def parse_iso(value: str) -> datetime:
-    value = value.strip().strip("'\"")
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
-    dt = datetime.fromisoformat(value)
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
-def _mix(x: int) -> int:
-    """splitmix64: a cheap, well-spread hash for per-record stamps."""
-    x = (x + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
-    return x ^ (x >> 31)
-
-
-def money(amount: float, currency: str) -> dict:
-    bag = {"amount": f"{amount:.2f}", "currencyCode": currency}
-    # Shared on purpose (cheaper); records are deep-copied before any change.
-    return {"shopMoney": bag, "presentmentMoney": bag}
-
-
-def gid(typename: str, num: int) -> str:
-    return f"gid://shopify/{typename}/{num}"
-
-
-class Ref:
-    """A pointer to another record, loaded only when a field other than its id is read."""
-
-    __slots__ = ("_loader", "index", "kind", "num")
-
-    def __init__(self, kind: str, index: int, num: int, loader):
-        self.kind, self.index, self.num, self._loader = kind, index, num, loader
-
-    def __deepcopy__(self, memo):
-        return self  # refs are immutable pointers; copying a record must not copy the shop
-
-    def __repr__(self) -> str:
-        return f"Ref({self.kind!r}, {self.index})"
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Ref) and (self.kind, self.num) == (other.kind, other.num)
-
-    def __hash__(self) -> int:
-        return hash((self.kind, self.num))
-
-    def __getitem__(self, key):
-        return self.get(key)
-
-    def get(self, key, default=None):
-        if key == "id":
-            return gid(TYPENAMES[self.kind], self.num)
-        if key == "legacyResourceId":
-            return str(self.num)
-        if key == "__typename":
-            return TYPENAMES[self.kind]
-        rec = self._loader(self.kind, self.index)
-        return default if rec is None else rec.get(key, default)
 
 
 class Generator:
@@ -638,126 +565,3 @@ class Generator:
             "createdAt": iso(created),
             "updatedAt": iso(updated),
         }
-
-
-def derive_customer(rec: dict) -> None:
-    """Keep derived fields (displayName, defaultEmailAddress, defaultPhoneNumber) consistent."""
-    rec["displayName"] = (
-        " ".join(x for x in (rec.get("firstName"), rec.get("lastName")) if x)
-        or rec.get("email")
-        or ""
-    )
-    emc = rec.get("emailMarketingConsent")
-    if rec.get("email"):
-        emc = emc or {
-            "marketingState": "NOT_SUBSCRIBED",
-            "marketingOptInLevel": None,
-            "consentUpdatedAt": None,
-        }
-        rec["emailMarketingConsent"] = emc
-        rec["defaultEmailAddress"] = {
-            "emailAddress": rec["email"],
-            "marketingState": emc["marketingState"],
-            "marketingOptInLevel": emc.get("marketingOptInLevel"),
-            "marketingUpdatedAt": emc.get("consentUpdatedAt"),
-            "validFormat": True,
-            "sourceLocation": None,
-            "marketingUnsubscribeUrl": f"https://example.com/unsubscribe/{rec['legacyResourceId']}",
-            "openTrackingLevel": "UNKNOWN",
-        }
-    else:
-        rec["emailMarketingConsent"] = None
-        rec["defaultEmailAddress"] = None
-    smc = rec.get("smsMarketingConsent")
-    if rec.get("phone"):
-        smc = smc or {
-            "marketingState": "NOT_SUBSCRIBED",
-            "marketingOptInLevel": None,
-            "consentUpdatedAt": None,
-            "consentCollectedFrom": "OTHER",
-        }
-        rec["smsMarketingConsent"] = smc
-        rec["defaultPhoneNumber"] = {
-            "phoneNumber": rec["phone"],
-            "marketingState": smc["marketingState"],
-            "marketingOptInLevel": smc.get("marketingOptInLevel"),
-            "marketingUpdatedAt": smc.get("consentUpdatedAt"),
-            "marketingCollectedFrom": smc.get("consentCollectedFrom"),
-            "smsMarketingConsent": smc,
-        }
-    else:
-        rec["smsMarketingConsent"] = None
-        rec["defaultPhoneNumber"] = None
-
-
-def add_fulfillment(
-    order: dict, lines: list[dict], tracking: str | None, status: str, at: str, num: int
-) -> dict:
-    """Append a fulfillment for `lines` and recompute displayFulfillmentStatus."""
-    ful = {
-        "__typename": "Fulfillment",
-        "id": gid("Fulfillment", num),
-        "legacyResourceId": str(num),
-        "status": "SUCCESS",
-        "displayStatus": status,
-        "createdAt": at,
-        "updatedAt": at,
-        "name": f"{order['name']}-F{len(order['fulfillments']) + 1}",
-        "trackingInfo": [
-            {
-                "number": tracking,
-                "company": "UPS",
-                "url": f"https://www.ups.com/track?tracknum={tracking}",
-            }
-        ]
-        if tracking
-        else [],
-        "fulfillmentLineItems": [
-            {
-                "__typename": "FulfillmentLineItem",
-                "id": gid("FulfillmentLineItem", num * 10 + k),
-                "quantity": li["quantity"],
-                "lineItem": {"__typename": "LineItem", "id": li["id"], "sku": li.get("sku")},
-            }
-            for k, li in enumerate(lines)
-        ],
-        "events": [
-            {
-                "__typename": "FulfillmentEvent",
-                "id": gid("FulfillmentEvent", num * 10),
-                "status": status,
-                "happenedAt": at,
-            }
-        ],
-    }
-    order["fulfillments"].append(ful)
-    done = {
-        fli["lineItem"]["id"] for f in order["fulfillments"] for fli in f["fulfillmentLineItems"]
-    }
-    all_ids = {li["id"] for li in order["lineItems"]}
-    order["displayFulfillmentStatus"] = "FULFILLED" if all_ids <= done else "PARTIALLY_FULFILLED"
-    return ful
-
-
-def add_refund(order: dict, amount: float, at: str, num: int) -> dict:
-    """Append a refund of `amount` and recompute financial status and current totals."""
-    cur = order["currencyCode"]
-    ref = {
-        "__typename": "Refund",
-        "id": gid("Refund", num),
-        "legacyResourceId": str(num),
-        "createdAt": at,
-        "updatedAt": at,
-        "note": None,
-        "totalRefundedSet": money(amount, cur),
-        "refundLineItems": [],
-    }
-    order["refunds"].append(ref)
-    total = float(order["totalPriceSet"]["shopMoney"]["amount"])
-    refunded = sum(float(r["totalRefundedSet"]["shopMoney"]["amount"]) for r in order["refunds"])
-    order["totalRefundedSet"] = money(refunded, cur)
-    order["currentTotalPriceSet"] = money(max(total - refunded, 0), cur)
-    order["displayFinancialStatus"] = (
-        "REFUNDED" if refunded >= total - 0.005 else "PARTIALLY_REFUNDED"
-    )
-    return ref

@@ -177,3 +177,38 @@ def test_uninstall_revokes_tokens_and_fires_app_uninstalled(sim, shop, receiver)
     assert redact and b'"shop_domain"' in redact[0]["body"]
     assert sim.get(f"/_control/shops/{shop}").json()["installed"] is False
     assert sim.get(f"/_control/shops/{shop}/tokens").json()["active"] == 0
+
+
+def test_expired_access_token_gets_401_and_refresh_recovers():
+    """Lifetimes are configurable; an expired token answers Shopify's 401 body."""
+    from shopsim.app import create_app
+    from shopsim.config import Settings
+    from starlette.testclient import TestClient
+
+    app = create_app(Settings(token_ttl=1, time_scale=0.001))
+    shop = "ttl.myshopify.com"
+    with TestClient(app) as c:
+        tok = c.post(f"/_control/shops/{shop}/install", json={"scopes": ["read_customers"]}).json()
+        assert tok["expires_in"] == 1
+        h = {"X-Shopify-Access-Token": tok["access_token"]}
+        q = {"query": "{ shop { name } }"}
+        assert (
+            c.post(f"/{shop}/admin/api/2026-10/graphql.json", headers=h, json=q).status_code == 200
+        )
+        time.sleep(1.1)
+        r = c.post(f"/{shop}/admin/api/2026-10/graphql.json", headers=h, json=q)
+        assert r.status_code == 401
+        new = c.post(
+            f"/{shop}/admin/oauth/access_token",
+            json={
+                "client_id": "shoplink-demo",
+                "client_secret": "shoplink-demo-secret",
+                "grant_type": "refresh_token",
+                "refresh_token": tok["refresh_token"],
+            },
+        ).json()
+        h = {"X-Shopify-Access-Token": new["access_token"]}
+        assert (
+            c.post(f"/{shop}/admin/api/2026-10/graphql.json", headers=h, json=q).status_code == 200
+        )
+        assert c.get(f"/_control/shops/{shop}/tokens").json()["issued"] == 2
