@@ -51,7 +51,9 @@ def _card(
     if from_drawer:
         response["HX-Retarget"] = f"#store-{store.pk}"
         response["HX-Reswap"] = "outerHTML"
-        response["HX-Trigger"] = json.dumps({"closeDrawer": True})
+        # After the swap: closing first would remove the requesting button, and htmx
+        # drops a swap whose source element has left the page.
+        response["HX-Trigger-After-Swap"] = json.dumps({"closeDrawer": True})
     return with_toast(response, toast, level) if toast else response
 
 
