@@ -191,3 +191,57 @@ def test_state_expires_after_ten_minutes(admin_client, shopify_sim, unique_shop,
     params["hmac"] = signing.query_hmac(params, settings.SHOPIFY_API_SECRET)
     response = admin_client.get("/integrations/shopify/callback?" + urlencode(params))
     assert messages_of(response) == [oauth.MSG_BAD_STATE]
+
+
+def signed_callback(params: dict, secret: str) -> str:
+    params = {**params, "timestamp": str(int(datetime.now(UTC).timestamp()))}
+    params["hmac"] = signing.query_hmac(params, secret)
+    return "/integrations/shopify/callback?" + urlencode(params)
+
+
+@pytest.mark.parametrize(
+    "shop",
+    [
+        "evil.com/x.myshopify.com",
+        "x.myshopify.com.evil.test",
+        "evil.com%2Fx.myshopify.com",
+        "x.myshopify.com%2F.evil.test",
+        "X.MYSHOPIFY.COM",
+        "x.myshopify.com\n",
+    ],
+)
+def test_callback_rejects_shop_parameter_attacks_even_when_signed(admin_client, settings, shop):
+    url = signed_callback({"code": "c", "shop": shop, "state": "s"}, settings.SHOPIFY_API_SECRET)
+    response = admin_client.get(url)
+    assert messages_of(response) == [oauth.MSG_BAD_SHOP]
+    assert ShopifyStore.objects.count() == 0
+
+
+def test_callback_accepts_the_previous_secret_only_inside_its_window(
+    admin_client, settings, frozen_clock
+):
+    frozen_clock.freeze(datetime.now(UTC))
+    settings.SHOPIFY_API_SECRET_PREVIOUS = "old-secret"
+    settings.SHOPIFY_API_SECRET_PREVIOUS_UNTIL = (
+        datetime.now(UTC) + timedelta(hours=1)
+    ).isoformat()
+    params = {"code": "c", "shop": "valid-shop.myshopify.com", "state": "not-ours"}
+    inside = admin_client.get(signed_callback(params, "old-secret"))
+    assert messages_of(inside) == [oauth.MSG_BAD_STATE]  # HMAC passed; the state did not
+    settings.SHOPIFY_API_SECRET_PREVIOUS_UNTIL = (datetime.now(UTC) - timedelta(1)).isoformat()
+    outside = admin_client.get(signed_callback(params, "old-secret"))
+    assert messages_of(outside) == [oauth.MSG_BAD_HMAC]
+
+
+def test_required_scopes_follow_write_toggles_and_extra_scopes(project, settings):
+    store = ShopifyStore(project=project, domain="scopes-test.myshopify.com")
+    assert oauth.required_scopes(store) == ["read_customers", "read_orders", "read_products"]
+    store.push_email_consent = True
+    settings.SHOPIFY_EXTRA_SCOPES = ["read_all_orders"]
+    assert oauth.required_scopes(store) == [
+        "read_all_orders",
+        "read_customers",
+        "read_orders",
+        "read_products",
+        "write_customers",
+    ]
