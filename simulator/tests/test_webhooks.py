@@ -184,3 +184,21 @@ def test_scopes_update_and_compliance_go_to_app_url(sim, shop, receiver):
         "customer",
         "orders_to_redact",
     }
+
+
+def test_named_subscription_sends_x_shopify_name(sim, shop, receiver):
+    tok = install(sim, shop)["access_token"]
+    path = f"/ok/named-{shop}"
+    m = """mutation($u: String!) { webhookSubscriptionCreate(topic: PRODUCTS_UPDATE,
+        webhookSubscription: {uri: $u, name: "product-sync"}) { userErrors { message } } }"""
+    assert (
+        gql(sim, shop, tok, m, {"u": receiver.url + path}).json()["data"][
+            "webhookSubscriptionCreate"
+        ]["userErrors"]
+        == []
+    )
+    prod = sim.get(f"/_control/shops/{shop}/products?limit=1").json()["records"][0]
+    sim.patch(f"/_control/shops/{shop}/products/{prod['id']}", json={"title": "Renamed"})
+    call = receiver.wait(path)[0]
+    assert call["headers"]["X-Shopify-Name"] == "product-sync"
+    assert json.loads(call["body"])["title"] == "Renamed"
