@@ -66,6 +66,11 @@ class Preview:
         }
 
 
+def _label(contact) -> str:
+    """Name, email or phone as staff know the contact (the id is shown beside it)."""
+    return contact.display_name
+
+
 def build_preview(store: ShopifyStore) -> Preview:
     """Return the pending writes of ``store`` without writing anything."""
     preview = Preview(store)
@@ -75,13 +80,13 @@ def build_preview(store: ShopifyStore) -> Preview:
     for item in shown:
         fields = {m["key"]: m["value"] for m in metafield_inputs(item.contact, item.values)}
         preview.engagement.append(
-            PendingWrite("engagement", item.contact.external_id, str(item.contact), fields)
+            PendingWrite("engagement", item.contact.external_id, _label(item.contact), fields)
         )
     try:
         for row in preview_fill_in(store, limit=SHOWN):
             contact = row["contact"]
             preview.profile.append(
-                PendingWrite("profile", contact.external_id, str(contact), row["fields"])
+                PendingWrite("profile", contact.external_id, _label(contact), row["fields"])
             )
     except ShopifyError as e:
         preview.profile_error = e.user_message
