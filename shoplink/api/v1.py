@@ -33,7 +33,9 @@ api = NinjaAPI(
     description=(
         "Per-project JSON API. Authenticate with `Authorization: Bearer <key>` (create a key "
         "with `manage.py create_api_key <project-slug> <name>`). Batches take at most 100 "
-        'items; errors answer `{"detail": ...}` with a 4xx status.'
+        'items; errors answer `{"detail": ...}` with a 4xx status. Connecting and '
+        "reconnecting a store stay in the browser: Shopify's OAuth grant needs the merchant "
+        "to approve it on the install page."
     ),
     auth=ProjectKey(),
     urls_namespace="api-v1",

@@ -222,6 +222,33 @@ def delete(request, store_id: int, payload: DeleteIn):
     return Status(202, _after(store, "Deleting…"))
 
 
+class ActivityOut(Schema):
+    at: dt.datetime
+    kind: str
+    message: str
+    detail: dict
+
+
+@router.get(
+    "/stores/{store_id}/activity",
+    response=list[ActivityOut],
+    summary="The store's Activity list, newest first (runs, checks, write-backs, failures)",
+)
+def activity(request, store_id: int, limit: int = 50):
+    store = _store(request, store_id)
+    rows = store.activity.order_by("-at", "-id")[: max(1, min(limit, 200))]
+    # A privacy export's personal data is downloaded from the UI, never listed here.
+    return [
+        {
+            "at": a.at,
+            "kind": a.kind,
+            "message": a.message,
+            "detail": {k: v for k, v in (a.detail or {}).items() if k != "export"},
+        }
+        for a in rows
+    ]
+
+
 class SettingsIn(Schema):
     sync_customers: bool | None = None
     sync_email_consent: bool | None = None

@@ -163,3 +163,33 @@ def test_settings_can_assign_a_new_customer_list(api, store):
     assert [row["name"] for row in lists if row["id"] == list_id] == [f"{store.name} customers"]
     bad = call(api, "patch", f"/stores/{store.pk}/settings", {"customer_list": "999999"})
     assert bad.status_code == 409 and "Choose a list" in bad.json()["detail"]
+
+
+def test_activity_lists_store_actions_newest_first(api, store):
+    call(api, "post", f"/stores/{store.pk}/disconnect")
+    rows = api.get(f"/api/v1/stores/{store.pk}/activity").json()
+    assert rows[0]["kind"] == "disconnect" and rows[0]["message"] == "Store disconnected"
+
+
+def test_writeback_preview_through_the_api(shopify_sim, api, project, unique_shop):
+    from shoplink.integrations.shopify.tests.writeback_support import (
+        create_customer,
+        import_contact,
+    )
+
+    store = connect_store(shopify_sim, project, unique_shop, push_engagement=True)
+    customer = create_customer(shopify_sim, unique_shop, email="p@example.com")
+    contact = import_contact(store, customer["id"], email="p@example.com")
+    call(
+        api,
+        "post",
+        "/events",
+        {"events": [{"name": "message_sent", "contact": contact.external_id}]},
+    )
+
+    body = api.get(f"/api/v1/stores/{store.pk}/writeback").json()
+    assert body["missing_scope"] is False and body["engagement_total"] == 1
+    assert body["metafield_calls"] == 1
+    [row] = body["engagement"]
+    assert row["external_id"] == str(customer["id"])
+    assert row["fields"] == {"total_messages_sent": "1"}
