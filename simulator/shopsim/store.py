@@ -67,6 +67,15 @@ class Table:
             return rec.get("updatedAt") or ""
         return iso(self.shop.gen.stamps(self.kind, index)[1])
 
+    def stamp_ts(self, index: int, field: str = "updatedAt") -> float:
+        """Epoch seconds of updatedAt/createdAt without building a generated record."""
+        rec = self.overrides.get(index)
+        if rec is not None:
+            value = rec.get(field)
+            return parse_iso(value).timestamp() if value else 0.0
+        c, u = self.shop.gen.stamp_ts(self.kind, index)
+        return u if field == "updatedAt" else c
+
     def created_at(self, index: int) -> str:
         rec = self.overrides.get(index)
         if rec is not None:
@@ -137,6 +146,8 @@ def matcher(table: Table, terms):
     if not terms:
         return lambda i: True
 
+    when: dict = {}  # parsed search dates, once per query
+
     def ok(i: int) -> bool:
         rec = None
         for neg, fld, op, val in terms:
@@ -146,11 +157,14 @@ def matcher(table: Table, terms):
                 except ValueError:
                     res = False
             elif fld in ("updated_at", "created_at", "processed_at"):
-                stamp = table.updated_at(i) if fld == "updated_at" else table.created_at(i)
-                try:
-                    res = _cmp(parse_iso(stamp), op, parse_iso(val))
-                except ValueError:
-                    res = False
+                if (fld, val) not in when:
+                    try:
+                        when[(fld, val)] = parse_iso(val).timestamp()
+                    except ValueError:
+                        when[(fld, val)] = None
+                target = when[(fld, val)]
+                stamp = table.stamp_ts(i, "updatedAt" if fld == "updated_at" else "createdAt")
+                res = target is not None and _cmp(stamp, op, target)
             else:
                 rec = rec or table.get(i) or {}
                 key = {
@@ -231,7 +245,7 @@ def select(
             j = table.index_of_num(int(val)) - (1 if op == ">=" else 0)
             start = j if start is None else max(start, j)
     n = 0
-    for i in table.indexes(reverse=reverse, start=start):
+    for i in _candidates(table, terms, reverse, start):
         if stop is not None and (i >= stop if not reverse else i <= stop):
             return
         if not ok(i):
@@ -240,6 +254,35 @@ def select(
             return
         n += 1
         yield encode_cursor(table.kind, str(i), i), i
+
+
+def _candidates(table: Table, terms, reverse: bool, start: int | None):
+    """Indexes worth testing, in id order.
+
+    Generated createdAt grows with index and updatedAt ≤ createdAt + 20 days, so for
+    `updated_at:>X` / `created_at:>X` every generated record below a computable index
+    fails; skip them (changed records, kept as overrides, are always tested).
+    """
+    lo = None
+    for neg, fld, op, val in terms:
+        if neg or op not in (">", ">=") or fld not in ("updated_at", "created_at", "processed_at"):
+            continue
+        try:
+            ts = parse_iso(val).timestamp()
+        except ValueError:
+            continue
+        slack = 20 * 86400 + 1 if fld == "updated_at" else 1
+        first = table.shop.gen.first_index_created_after(table.kind, ts - slack)
+        lo = first if lo is None else max(lo, first)
+    if lo is None or lo <= 0 or reverse:
+        yield from table.indexes(reverse=reverse, start=start)
+        return
+    ov = table.overrides
+    early = sorted(
+        k for k, v in ov.items() if k < lo and v is not None and (start is None or k > start)
+    )
+    yield from early
+    yield from table.indexes(start=max(lo - 1, start if start is not None else -1))
 
 
 @dataclass

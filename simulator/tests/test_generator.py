@@ -81,3 +81,23 @@ def test_million_order_store_is_lazy():
     assert [i for _, i in page] == list(range(999_991, 1_000_000))
     assert time.perf_counter() - start < 1.0
     assert len(t.overrides) == 0  # nothing materialised
+
+
+def test_updated_at_search_skips_old_generated_records_but_keeps_changed_ones():
+    settings = Settings(profile=Profile(orders=1_000_000))
+    shop = store.Shop(settings, "window.myshopify.com")
+    t = shop.tables["orders"]
+    rec = t.editable(5)
+    rec["updatedAt"] = store.now_iso()
+    t.put(5, rec)
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 5))
+    start = time.perf_counter()
+    rows = list(store.select(t, query=f"updated_at:>='{since}'", limit=10))
+    assert [i for _, i in rows] == [5]
+    recent = list(store.select(t, query="updated_at:>='2026-11-14T12:00:00Z'", limit=3))
+    assert recent[0][1] == 5 and all(i > 960_000 for _, i in recent[1:])
+    after = list(
+        store.select(t, query="updated_at:>='2026-11-14T12:00:00Z'", after=recent[0][0], limit=2)
+    )
+    assert [i for _, i in after] == [i for _, i in recent[1:]]
+    assert time.perf_counter() - start < 1.0
