@@ -120,6 +120,10 @@ def handle_access_denied(store: ShopifyStore, error: ShopifyAccessDenied) -> Non
     status.record_failure(store, error.operation, error, error.technical())
 
 
+def count_customers(n: int) -> str:
+    return f"{n} customer" if n == 1 else f"{n} customers"
+
+
 def client_for(store: ShopifyStore):
     from shoplink.integrations.shopify import client
 
@@ -247,7 +251,7 @@ def fill_in_profiles(store: ShopifyStore, limit: int = 250) -> FillInResult:
         status.log_activity(
             store,
             WRITTEN,
-            f"Filled in missing profile data for {len(result.written)} customers",
+            f"Filled in missing profile data for {count_customers(len(result.written))}",
             contacts=len(result.written),
         )
     return result

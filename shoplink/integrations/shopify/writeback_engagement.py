@@ -28,6 +28,7 @@ from shoplink.integrations.shopify.errors import ShopifyAccessDenied
 from shoplink.integrations.shopify.models import ShopifyStore, WritebackState
 from shoplink.integrations.shopify.writeback import (
     WRITTEN,
+    count_customers,
     customer_gid,
     handle_access_denied,
     may_write,
@@ -185,7 +186,7 @@ def write_engagement(store: ShopifyStore, limit: int = 5000) -> EngagementResult
         status.log_activity(
             store,
             WRITTEN,
-            f"Wrote engagement metafields for {len(result.written)} customers",
+            f"Wrote engagement metafields for {count_customers(len(result.written))}",
             contacts=len(result.written),
             calls=result.calls,
         )
