@@ -188,6 +188,10 @@ class Generator:
     def rng(self, kind: str, index: int) -> random.Random:
         return random.Random(self.shop_key * 7919 + _BASE_DIGIT[kind] * 10**12 + index)
 
+    def cart_token(self, index: int) -> str:
+        k = self.shop_key * 8191 + index
+        return f"{_mix(k):016x}{_mix(k + 1):016x}"
+
     def ref(self, kind: str, index: int) -> Ref:
         return Ref(kind, index, self.num(kind, index), self.loader)
 
@@ -316,7 +320,7 @@ class Generator:
         ci = r.randrange(ccount) if ccount and r.random() < 0.92 else None
         cur = self.currency
         lines = [
-            self._line(r, num * 0 + self.base["orders"] + 10**15 + i * 20 + j, "LineItem")
+            self._line(r, self.base["orders"] + 10**15 + i * 20 + j, "LineItem")
             for j in range(r.randint(1, 4))
         ]
         subtotal = sum(li["_price"] * li["quantity"] for li in lines)
@@ -522,6 +526,7 @@ class Generator:
         created, updated = self.stamps("checkouts", i)
         num = self.num("checkouts", i)
         ccount = self.counts.get("customers", 0)
+        ncarts = self.counts.get("carts", 0)
         ci = r.randrange(ccount) if ccount and r.random() < 0.7 else None
         lines = [
             self._line(r, num + 10**15 + j, "AbandonedCheckoutLineItem")
@@ -557,7 +562,11 @@ class Generator:
             "taxLines": [],
             "lineItemsQuantity": sum(li["quantity"] for li in lines),
             "_token": token,
-            "_cartToken": f"{r.getrandbits(128):032x}",
+            # Most checkouts come from a generated cart, so carts/* webhooks can be matched
+            # to checkouts through cart_token (PLATFORM §5.3).
+            "_cartToken": self.cart_token(i % ncarts)
+            if ncarts and r.random() < 0.8
+            else f"{r.getrandbits(128):032x}",
             "_email": f"{first}.{last}.c{i}@example.com".lower()
             .replace("'", "")
             .replace("ü", "ue"),
@@ -571,7 +580,7 @@ class Generator:
         lines = [self._line(r, num + 10**15 + j, "CartLine") for j in range(r.randint(1, 3))]
         for li in lines:
             li.pop("_price")
-        token = f"{r.getrandbits(128):032x}"
+        token = self.cart_token(i)
         return {
             "__typename": "Cart",
             "id": gid("Cart", num),

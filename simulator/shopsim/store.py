@@ -219,7 +219,9 @@ def select(
     sk = (sort_key or "ID").upper()
     if sk in ("UPDATED_AT",):
         keyf = table.updated_at
-        rows = sorted(((keyf(i), i) for i in table.indexes() if ok(i)), reverse=reverse)
+        rows = sorted(
+            ((keyf(i), i) for i in _candidates(table, terms, False, None) if ok(i)), reverse=reverse
+        )
         if after and (c := decode_cursor(after)):
             pos = (c[0], c[1])
             rows = [r for r in rows if (r > pos if not reverse else r < pos)]
