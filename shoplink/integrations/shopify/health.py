@@ -79,7 +79,9 @@ def _test_call(store: ShopifyStore) -> tuple[dict | None, ShopifyError | None]:
 
 
 def _score(store: ShopifyStore, data: dict | None, error: ShopifyError | None) -> dict:
-    auth_lost = isinstance(error, ShopifyAuthError) or bool(store.reconnect_reason)
+    # Only a refused grant proves OAuth is gone; a scope-related Reconnect required or a
+    # 5xx says nothing about it (the test call either reached Shopify with it or not).
+    auth_lost = isinstance(error, ShopifyAuthError) or not store.access_token_enc
     if data is not None:
         apply_shop_info(store, data)
     missing = oauth.missing_scopes(store)
@@ -87,7 +89,9 @@ def _score(store: ShopifyStore, data: dict | None, error: ShopifyError | None) -
     results = {
         OAUTH: (
             not auth_lost,
-            "The grant is live." if not auth_lost else (store.reconnect_reason or str(error)),
+            "The grant is live."
+            if not auth_lost
+            else (error.user_message if error else "No access token is stored."),
         ),
         TOKEN: (
             not tokens.token_expired(store) and not (error and error.code == "invalid_grant"),
