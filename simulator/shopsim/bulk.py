@@ -14,6 +14,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+import traceback
 
 import orjson
 from graphql import (
@@ -393,6 +394,13 @@ class BulkManager:
             time.sleep(0.01)
 
     def _run(self, op: BulkOp) -> None:
+        try:
+            self._lifecycle(op)
+        except Exception:  # a bug must not leave the operation RUNNING forever
+            traceback.print_exc()
+            self._finish(op, "FAILED", "INTERNAL_SERVER_ERROR")
+
+    def _lifecycle(self, op: BulkOp) -> None:
         # CREATED for a moment (0.5 s × time scale, at least 50 ms) so pollers can see it.
         self._sleep(op, max(0.05, 0.5 * op.shop.settings.time_scale))
         if op.mode == "stuck":

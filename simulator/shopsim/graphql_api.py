@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+import uuid
 
 import orjson
 from graphql import (
@@ -98,7 +99,8 @@ async def handle(request: Request, shop) -> Response:
         and not (OLDEST_SUPPORTED <= version <= LATEST)
     ):
         served = LATEST if version < OLDEST_SUPPORTED else version  # "falls forward" (PLATFORM §0)
-    headers = {"X-Shopify-API-Version": served}
+    # Shopify sends a request id with every Admin response; clients log it for support.
+    headers = {"X-Shopify-API-Version": served, "X-Request-Id": str(uuid.uuid4())}
     f = shop.faults
     if f.latency_ms:
         await asyncio.sleep(float(f.latency_ms) / 1000)
