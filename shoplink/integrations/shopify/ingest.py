@@ -23,10 +23,11 @@ from typing import Any
 from django.db import models
 
 from shoplink.audience import services as audience
+from shoplink.audience.models import Contact
 from shoplink.audience.services import ConsentChange, ContactChange
 from shoplink.commerce import services as commerce
 from shoplink.commerce.models import Cart, Checkout, Collection, Order, Product
-from shoplink.core.upsert import RowChange
+from shoplink.core.upsert import RowChange, upsert_rows
 
 __all__ = [
     "CustomerChanges",
@@ -139,7 +140,7 @@ def ingest_orders(store, records: Sequence[Any], *, refresh_stats: bool = True) 
     project = store.project
     previous = _previous_contacts(store, records)
     records = _complete(store, Order, records, commerce.ORDER_FIELDS)
-    changes = commerce.upsert_orders(project, store.source, records)
+    changes = _upsert_linked_orders(store, records)
     if refresh_stats:
         written = [c.pk for c in changes if not c.stale]
         touched = set(
@@ -148,6 +149,40 @@ def ingest_orders(store, records: Sequence[Any], *, refresh_stats: bool = True) 
             )
         )
         commerce.refresh_contact_stats(project, touched | previous)
+    return changes
+
+
+class _WithContact:
+    """An order record plus the contact id resolved for it (read like the record)."""
+
+    __slots__ = ("_record", "contact_id")
+
+    def __init__(self, record, contact_id):
+        self._record = record
+        self.contact_id = contact_id
+
+    def __getattr__(self, name):
+        return getattr(self._record, name)
+
+
+def _upsert_linked_orders(store, records) -> list[RowChange]:
+    """``commerce.upsert_orders`` with the contact resolved *before* the write.
+
+    The service links after inserting (a second UPDATE of every new row); resolving the
+    contacts first with one SELECT writes each order once, which halves the cost of a
+    bulk import. Orders whose customer is not imported yet are linked later
+    (``_link_waiting_rows``), so the service's linking step is kept as the fallback.
+    """
+    project, source = store.project, store.source
+    keys = {r.customer_external_id for r in records if r.customer_external_id}
+    contacts = dict(
+        Contact.objects.filter(project=project, external_id__in=keys).values_list(
+            "external_id", "id"
+        )
+    )
+    linked = [_WithContact(r, contacts.get(r.customer_external_id)) for r in records]
+    changes = upsert_rows(Order, project, source, linked, (*commerce.ORDER_FIELDS, "contact_id"))
+    commerce.link_orders_to_contacts(project, source, [c.pk for c in changes if not c.stale])
     return changes
 
 

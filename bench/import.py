@@ -1,0 +1,215 @@
+"""Benchmark the bulk import: records/s for the whole import and for ingest alone, memory.
+
+Starts ``shopsim serve`` with a store of ``--customers`` customers and ``--orders`` orders
+(default 50,000 / 200,000), connects a store through the simulator's OAuth, and runs the
+product's real initial sync in this process (the queue in immediate mode, so this
+process *is* the worker): bulk operations, JSONL streamed through the joiner, mapping,
+set-wise upserts with checkpoints, stats and RFM rebuild.
+
+Reported, all measured in the same run:
+
+* ``total_rps``: records (customers + orders + checkouts + products + collections) per
+  second from Start initial sync to the end of the run (includes Shopify's export time).
+* ``ingest_rps``: the same records per second of ingest alone (mapping + upserts + list
+  membership + consent + checkpoint, inside the batch transactions; no download).
+* ``baseline_rps``: the same JSONL files parsed with orjson and their root rows
+  bulk-inserted (``executemany``) into a bare two-column table: the floor of "parse and
+  write" on this machine and database. ``ratio = ingest_rps / baseline_rps``.
+* ``peak_mb``: peak RSS of this worker process (``ru_maxrss``) during the import.
+
+The last line is ``RESULT ingest_rps=<n> total_rps=<n> baseline_rps=<n> ratio=<r> peak_mb=<n>``.
+``--database`` is ``sqlite`` (a fresh file) or a ``postgres://`` URL (a ``test_`` database
+is created next to it and dropped afterwards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_simulator(args, client_id: str, secret: str) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "shopsim", "serve", "--host", "127.0.0.1", "--port", str(port)),
+            *("--seed", "1", "--customers", str(args.customers), "--orders", str(args.orders)),
+            *("--products", str(args.products), "--collections", "20", "--checkouts", "100"),
+            *("--client-id", client_id, "--client-secret", secret, "--time-scale", "0.001"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(url + "/_control/health", timeout=1).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("shopsim did not start")
+        time.sleep(0.1)
+
+
+def _setup_django(database: str, data_dir: str) -> None:
+    os.environ["SHOPLINK_DATA_DIR"] = data_dir
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    if database != "sqlite":
+        os.environ["DATABASE_URL"] = database
+    sys.path.insert(0, str(ROOT))
+    import django
+    from django.conf import settings
+
+    django.setup()
+    db = settings.DATABASES["default"]
+    db.setdefault("TEST", {})["MIGRATE"] = False  # tables from the models, as the tests do
+    from django.db import connection
+
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+
+
+class _Sim:
+    def __init__(self, url: str):
+        self.url = url
+        self.http = httpx.Client(base_url=url, timeout=120)
+
+    def control(self, method: str, path: str, json=None):
+        response = self.http.request(method, "/_control" + path, json=json)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+
+def _import(sim: _Sim, domain: str):
+    from django.conf import settings
+
+    from shoplink.audience.services import create_list
+    from shoplink.integrations.shopify import sync
+    from shoplink.integrations.shopify.models import EntitySync
+    from shoplink.integrations.shopify.tests.sync_support import connect_store
+    from shoplink.projects.services import create_project
+
+    settings.SHOPIFY_BASE_URL = sim.url + "/{shop}"
+    project = create_project("Bench")
+    store = connect_store(sim, project, domain)
+    store.customer_list = create_list(project, "Bench customers")
+    store.save()
+    started = time.monotonic()
+    sync.start_sync(store)  # immediate queue: runs to the end here
+    total_seconds = time.monotonic() - started
+    rows = list(EntitySync.objects.filter(store=store))
+    states = {es.entity: es.state for es in rows}
+    if set(states.values()) != {"synced"}:
+        raise SystemExit(f"sync did not finish: {states}")
+    records = sum(es.done for es in rows)
+    ingest_seconds = sum(
+        op.get("ingest_seconds", 0) for es in rows for op in es.operations.values()
+    )
+    gids = {part: op["gid"] for es in rows for part, op in es.operations.items()}
+    return store, records, total_seconds, ingest_seconds, gids
+
+
+def _baseline(store, gids: dict[str, str]) -> tuple[int, float]:
+    """Parse the same result files and bulk-insert their root rows into a bare table."""
+    import orjson
+    from django.db import connection, transaction
+
+    from shoplink.integrations.shopify import queries
+    from shoplink.integrations.shopify.client import client_for
+
+    client = client_for(store)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_baseline (id VARCHAR(80) PRIMARY KEY, body TEXT)")
+    rows, seconds = 0, 0.0
+    for gid in gids.values():
+        node = client.graphql(queries.BULK_OPERATION_STATUS, queries.id_variables(gid))
+        url = node["bulkOperation"]["url"]
+        if not url:
+            continue
+        with tempfile.TemporaryFile() as spool:  # download is not part of the baseline
+            for line in client.stream_lines(url):
+                spool.write(line + b"\n")
+            spool.seek(0)
+            started = time.monotonic()
+            batch = []
+            with transaction.atomic(), connection.cursor() as cursor:
+                for line in spool:
+                    obj = orjson.loads(line)
+                    if "__parentId" in obj:
+                        continue
+                    batch.append((obj["id"], line.decode()))
+                    if len(batch) >= 1000:
+                        cursor.executemany("INSERT INTO bench_baseline VALUES (%s, %s)", batch)
+                        rows += len(batch)
+                        batch = []
+                if batch:
+                    cursor.executemany("INSERT INTO bench_baseline VALUES (%s, %s)", batch)
+                    rows += len(batch)
+            seconds += time.monotonic() - started
+    return rows, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=50_000)
+    parser.add_argument("--orders", type=int, default=200_000)
+    parser.add_argument("--products", type=int, default=200)
+    parser.add_argument("--database", default="sqlite", help="sqlite or a postgres:// URL")
+    args = parser.parse_args()
+
+    data_dir = tempfile.mkdtemp(prefix="shoplink-bench-")
+    _setup_django(args.database, data_dir)
+    from django.conf import settings
+    from django.db import connection
+
+    process, url = _start_simulator(args, settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET)
+    try:
+        sim = _Sim(url)
+        domain = "bench-store.myshopify.com"
+        store, records, total_s, ingest_s, gids = _import(sim, domain)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        base_rows, base_s = _baseline(store, gids)
+    finally:
+        process.terminate()
+        process.wait(10)
+        if args.database != "sqlite":
+            connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+    ingest_rps = records / ingest_s if ingest_s else 0
+    total_rps = records / total_s if total_s else 0
+    baseline_rps = base_rows / base_s if base_s else 0
+    ratio = ingest_rps / baseline_rps if baseline_rps else 0
+    vendor = connection.vendor
+    print(f"database:        {vendor}")
+    print(f"records:         {records} ({args.customers} customers, {args.orders} orders, ...)")
+    print(f"whole import:    {total_s:.1f} s  -> {total_rps:,.0f} records/s")
+    print(f"ingest only:     {ingest_s:.1f} s  -> {ingest_rps:,.0f} records/s")
+    print(f"baseline:        {base_rows} rows in {base_s:.1f} s -> {baseline_rps:,.0f} rows/s")
+    print(f"ratio:           {ratio:.2f} (ingest / baseline)")
+    print(f"peak worker RSS: {peak_mb:.0f} MB")
+    print(
+        f"RESULT ingest_rps={ingest_rps:.0f} total_rps={total_rps:.0f} "
+        f"baseline_rps={baseline_rps:.0f} ratio={ratio:.2f} peak_mb={peak_mb:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
