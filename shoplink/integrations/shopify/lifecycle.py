@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from shoplink.core import clock
@@ -84,9 +84,18 @@ def start_delete(store: ShopifyStore) -> ShopifyStore:
     from shoplink.queue.jobs import enqueue_on_commit
 
     with transaction.atomic():
-        ShopifyStore.objects.filter(pk=store.pk).update(
-            status=StoreStatus.DELETING, updated_at=clock.now()
-        )
+        try:
+            with transaction.atomic():
+                ShopifyStore.objects.filter(pk=store.pk).update(
+                    status=StoreStatus.DELETING, updated_at=clock.now()
+                )
+        except IntegrityError:
+            # A Disconnected card whose shop another project has connected since: the
+            # one-project constraint counts Deleting as active, so this card cannot show
+            # it. The cleanup still runs; the card disappears when it is done.
+            log.info(
+                "store %s deleted without the Deleting marker (shop linked elsewhere)", store.pk
+            )
         store.status = StoreStatus.DELETING
         status.log_activity(store, "delete", "Delete started")
         enqueue_on_commit(tasks_connect.delete_store, store.pk)

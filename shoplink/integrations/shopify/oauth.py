@@ -62,6 +62,7 @@ MSG_NETWORK = (
 )
 MSG_REFUSED = "Shopify connection failed: Shopify refused the authorization code. Connect again."
 MSG_CONNECTED = "Shopify store connected"
+MSG_BEING_DELETED = "This store is still being deleted. Connect it again once its card is gone."
 
 
 class OAuthFailed(Exception):
@@ -137,6 +138,9 @@ def begin_install(session, project, shop: str) -> str:
     if conflict_elsewhere(project, shop):
         raise ConnectBlocked(MSG_ALREADY_CONNECTED)
     existing = ShopifyStore.objects.filter(project=project, domain=shop).first()
+    if existing is not None and existing.status == StoreStatus.DELETING:
+        # D30: a later connect starts fresh, so it must wait for the cleanup to finish.
+        raise ConnectBlocked(MSG_BEING_DELETED)
     scopes = required_scopes(existing)
     nonce = secrets.token_urlsafe(24)
     # Issued-at from our clock (not the signer's), so expiry follows clock.now().
@@ -242,6 +246,8 @@ def _save_connection(project, shop: str, answer: dict, requested: list[str]) -> 
                 .first()
             )
             reconnect = store is not None
+            if reconnect and store.status == StoreStatus.DELETING:
+                raise ConnectBlocked(MSG_BEING_DELETED)
             if store is None:
                 store = ShopifyStore(project=project, domain=shop, name=shop.split(".")[0])
             tokens.apply_token_response(store, answer)

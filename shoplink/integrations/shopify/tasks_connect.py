@@ -10,9 +10,9 @@ from huey import crontab
 from shoplink.queue.jobs import periodic_task, task
 
 
-@task()
+@task(retries=3, retry_delay=30)
 def delete_store(store_id: int) -> dict | None:
-    """Background cleanup of a deleted store (D30)."""
+    """Background cleanup of a deleted store (D30); retried, and safe to repeat."""
     from shoplink.integrations.shopify import lifecycle
 
     return lifecycle.delete_store_data(store_id)
