@@ -55,14 +55,24 @@ def propagate_opt_out(store: ShopifyStore, contact: Contact, channel: str) -> bo
         )
         return False
     at = _whole_second_not_before(consent.consent_updated_at or clock.now())
+    previous = (consent.shopify_state, consent.opt_in_level)
+    # Record the state we are about to write *before* writing it: Shopify fires the
+    # echo webhook while answering, and a worker may process it before our answer is
+    # stored; it must already find UNSUBSCRIBED here (PLATFORM §9 trap 19).
+    _record_raw(contact, channel, "UNSUBSCRIBED", consent.opt_in_level, at)
     try:
         payload = client_for(store).mutate(*_consent_mutation(contact, channel, at))
     except ShopifyUserError as e:
+        _record_raw(contact, channel, *previous, at)
         record_rejection(store, contact, _consent_operation(channel), e.user_errors)
         return False
     except ShopifyAccessDenied as e:
+        _record_raw(contact, channel, *previous, at)
         handle_access_denied(store, e)
         return False
+    except Exception:
+        _record_raw(contact, channel, *previous, at)  # Shopify still holds the old state
+        raise
     _remember_written_consent(contact, channel, payload, at)
     from shoplink.integrations.shopify import status
 
@@ -121,6 +131,15 @@ def _remember_written_consent(contact: Contact, channel: str, payload: dict, at)
         shopify_state = record.shopify_state
         level = record.opt_in_level or ""
         when = record.consent_updated_at or at
+    _record_raw(contact, channel, shopify_state, level, when)
+
+
+def _record_raw(contact: Contact, channel: str, shopify_state: str, level: str, at) -> None:
+    """Set Shopify's raw consent on our row; our own state stays the local unsubscribe.
+
+    Goes through ``apply_source_consents`` (the audience's only consent writer) as a
+    *local* source with our state, so the unsubscribe keeps its local provenance.
+    """
     apply_source_consents(
         [
             (
@@ -128,10 +147,11 @@ def _remember_written_consent(contact: Contact, channel: str, payload: dict, at)
                 ConsentInput(
                     channel=channel,
                     state=ConsentState.UNSUBSCRIBED,
-                    shopify_state=shopify_state,
-                    opt_in_level=level,
-                    consent_updated_at=when,
+                    shopify_state=shopify_state or "",
+                    opt_in_level=level or "",
+                    consent_updated_at=at,
                 ),
             )
-        ]
+        ],
+        source="local",
     )

@@ -147,6 +147,9 @@ def test_a_customer_without_a_phone_is_recorded_as_rejected(shopify_sim, project
     entry = ActivityEntry.objects.get(store=store, kind="writeback_rejected")
     assert entry.detail["operation"] == "customerSmsMarketingConsentUpdate"
     assert "phone" in entry.message
+    # Shopify kept its old state, and so does our copy of it
+    row = Consent.objects.get(contact__external_id=str(customer["id"]), channel="sms")
+    assert (row.state, row.shopify_state) == ("unsubscribed", "")
     store.refresh_from_db()
     assert store.status == StoreStatus.CONNECTED  # one rejected record is not a store error
 
