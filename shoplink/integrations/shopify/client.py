@@ -13,10 +13,8 @@ messages and ``technical`` details carry status, Shopify code and request id onl
 
 from __future__ import annotations
 
-import random
 import re
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,6 +31,8 @@ from shoplink.integrations.shopify.errors import (
     ShopifyUnavailable,
     ShopifyUserError,
 )
+from shoplink.integrations.shopify.pacing import Retry as _Retry
+from shoplink.integrations.shopify.pacing import pacer as _pacer
 
 __all__ = [
     "ShopifyAccessDenied",
@@ -77,72 +77,6 @@ def _http(transport: httpx.BaseTransport | None) -> httpx.Client:
                 limits=httpx.Limits(max_keepalive_connections=20, keepalive_expiry=30),
             )
         return _shared_http
-
-
-class _Retry:
-    """Bounded exponential backoff with full jitter (PLATFORM §9 trap 15).
-
-    ``SHOPIFY_RETRY_ATTEMPTS`` total tries, delays ``base × 2^n`` capped at
-    ``SHOPIFY_RETRY_MAX_DELAY``; tests set a tiny base so retries cost milliseconds.
-    """
-
-    def __init__(self) -> None:
-        self.attempts = max(1, int(_setting("SHOPIFY_RETRY_ATTEMPTS", 4)))
-        self.base = float(_setting("SHOPIFY_RETRY_BASE_DELAY", 0.5))
-        self.cap = float(_setting("SHOPIFY_RETRY_MAX_DELAY", 20.0))
-        self.tried = 0
-
-    def more(self) -> bool:
-        return self.tried < self.attempts
-
-    def sleep(self, at_least: float = 0.0) -> None:
-        delay = min(self.cap, self.base * (2 ** (self.tried - 1)))
-        # Full jitter spreads workers that were throttled together; a server hint
-        # (Retry-After, throttle refill time) is a floor, still capped.
-        time.sleep(min(self.cap, max(at_least, random.uniform(0, delay))))
-
-
-class _Pacer:
-    """Per-shop leaky-bucket estimate from the last ``throttleStatus`` (PLATFORM §3).
-
-    Waits before a request when the last answer said fewer points were available than
-    that request is likely to cost, instead of spending a round trip on THROTTLED.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._state: dict[str, tuple[float, float, float, float]] = {}
-
-    def wait(self, domain: str) -> None:
-        with self._lock:
-            state = self._state.get(domain)
-        if not state:
-            return
-        available, restore, last_cost, seen_at = state
-        refilled = available + restore * (time.monotonic() - seen_at)
-        if restore > 0 and refilled < last_cost:
-            cap = float(_setting("SHOPIFY_RETRY_MAX_DELAY", 20.0))
-            time.sleep(min(cap, (last_cost - refilled) / restore))
-
-    def note(self, domain: str, cost: dict | None) -> float:
-        """Record ``extensions.cost``; return seconds until the requested cost fits."""
-        if not isinstance(cost, dict):
-            return 0.0
-        status = cost.get("throttleStatus") or {}
-        try:
-            available = float(status.get("currentlyAvailable"))
-            restore = float(status.get("restoreRate"))
-            requested = float(cost.get("requestedQueryCost") or 0)
-        except (TypeError, ValueError):
-            return 0.0
-        with self._lock:
-            self._state[domain] = (available, restore, requested, time.monotonic())
-        if restore <= 0 or available >= requested:
-            return 0.0
-        return (requested - available) / restore
-
-
-_pacer = _Pacer()
 
 
 def _request_id(response: httpx.Response | None) -> str:

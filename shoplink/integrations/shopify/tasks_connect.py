@@ -43,3 +43,11 @@ def check_all_stores_health() -> int:
     for store_id in ids:
         check_store_health(store_id)
     return len(ids)
+
+
+@periodic_task(crontab(minute="41", hour="3"))
+def refresh_expiring_grants() -> int:
+    """Daily: keep idle stores' refresh tokens from running out (D6)."""
+    from shoplink.integrations.shopify import tokens
+
+    return tokens.refresh_expiring_grants()

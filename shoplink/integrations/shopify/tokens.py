@@ -140,3 +140,30 @@ def refresh_access_token(store, *, http: httpx.Client | None = None, force: bool
     )
     status.record_failure(store, "token_refresh", auth_error)
     raise auth_error
+
+
+KEEP_ALIVE_WINDOW = dt.timedelta(days=7)
+
+
+def refresh_expiring_grants(*, http: httpx.Client | None = None) -> int:
+    """Refresh pairs whose *refresh* token ends within a week; return how many were refreshed.
+
+    Active stores refresh on use; this keeps an idle store's 90-day grant alive (a lost
+    refresh token would force the merchant through Reconnect). Paused, deleting and
+    Reconnect-required stores are left alone.
+    """
+    from shoplink.integrations.shopify.errors import ShopifyError
+    from shoplink.integrations.shopify.models import ShopifyStore, StoreStatus
+
+    due = ShopifyStore.objects.filter(
+        status__in=[StoreStatus.CONNECTED, StoreStatus.ERROR],
+        refresh_token_expires_at__lte=clock.now() + KEEP_ALIVE_WINDOW,
+    ).exclude(refresh_token_enc="")
+    refreshed = 0
+    for store in due:
+        try:
+            refresh_access_token(store, http=http, force=True)
+        except ShopifyError:
+            continue  # invalid_grant already marked the store; outages retry tomorrow
+        refreshed += 1
+    return refreshed

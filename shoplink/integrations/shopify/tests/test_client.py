@@ -361,3 +361,20 @@ def test_concurrent_refresh_makes_exactly_one_token_call(project):
     assert errors == []
     assert results == ["shpat_new", "shpat_new"]
     assert len(fake.token_requests) == 1
+
+
+@pytest.mark.django_db
+def test_idle_grants_are_refreshed_before_the_refresh_token_runs_out(project):
+    due = make_store(project)
+    ShopifyStore.objects.filter(pk=due.pk).update(
+        refresh_token_expires_at=clock.now() + dt.timedelta(days=2)
+    )
+    fresh = make_store(project)
+    fake = FakeShopify(ok())
+    assert (
+        tokens.refresh_expiring_grants(http=httpx.Client(transport=httpx.MockTransport(fake))) == 1
+    )
+    due.refresh_from_db()
+    fresh.refresh_from_db()
+    assert crypto.decrypt(due.refresh_token_enc) == "shprt_new"
+    assert crypto.decrypt(fresh.refresh_token_enc) == "shprt_old"

@@ -67,3 +67,16 @@ def test_card_menu_offers_items_per_status(admin_client, project):
     html = admin_client.get("/integrations/shopify/").content.decode()
     assert ">Reconnect</button>" in html and ">Check health</button>" not in html
     assert "badge-grey" in html and "Disconnected" in html
+
+
+def test_integrations_page_query_count_does_not_grow_with_stores(
+    admin_client, project, django_assert_max_num_queries
+):
+    ShopifyStore.objects.create(project=project, domain="one-store.myshopify.com")
+    with django_assert_max_num_queries(8) as one:
+        admin_client.get("/integrations/shopify/")
+    for i in range(5):
+        ShopifyStore.objects.create(project=project, domain=f"many-{i}.myshopify.com")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = admin_client.get("/integrations/shopify/")
+    assert response.content.decode().count('class="card store-card"') == 6
