@@ -199,7 +199,8 @@ def order(o: dict) -> dict:
     ful = {"FULFILLED": "fulfilled", "PARTIALLY_FULFILLED": "partial"}.get(
         o.get("displayFulfillmentStatus")
     )
-    number = int(str(o.get("name", "#0")).lstrip("#") or 0)
+    digits = "".join(ch for ch in str(o.get("name") or "") if ch.isdigit())
+    number = int(digits) if digits else 1000
     out = {
         "id": num(o["id"]),
         "admin_graphql_api_id": o["id"],
