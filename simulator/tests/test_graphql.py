@@ -315,3 +315,25 @@ def test_consent_and_customer_update_mutations(sim, shop):
         {"id": gid},
     ).json()
     assert read["data"]["customer"]["metafield"] == {"value": "42"}
+
+
+def test_api_version_fallback_and_unknown_version():
+    """Old versions fall forward with --api-version-fallback; malformed versions are 404."""
+    from shopsim.app import create_app
+    from shopsim.config import Settings
+    from starlette.testclient import TestClient
+
+    app = create_app(Settings(api_version_fallback=True, time_scale=0.001))
+    shop = "versions.myshopify.com"
+    with TestClient(app) as c:
+        tok = c.post(f"/_control/shops/{shop}/install", json={"scopes": []}).json()["access_token"]
+        h = {"X-Shopify-Access-Token": tok}
+        q = {"query": "{ shop { name } }"}
+        old = c.post(f"/{shop}/admin/api/2023-01/graphql.json", headers=h, json=q)
+        assert old.status_code == 200 and old.headers["X-Shopify-API-Version"] == "2026-10"
+        assert old.headers["X-Request-Id"]
+        cur = c.post(f"/{shop}/admin/api/2026-07/graphql.json", headers=h, json=q)
+        assert cur.headers["X-Shopify-API-Version"] == "2026-07"
+        assert (
+            c.post(f"/{shop}/admin/api/latest/graphql.json", headers=h, json=q).status_code == 404
+        )
