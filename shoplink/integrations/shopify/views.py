@@ -89,11 +89,13 @@ def connect_store(request):
             form.add_error("domain", e.message)
         else:
             return _redirect(request, url)
+    # htmx: opening answers the drawer; a submit answers just the form, swapped in place.
+    fragment = "shopify/_connect_form.html" if request.method == "POST" else None
     return render_page(
         request,
         "shopify/connect_page.html",
         {"form": form},
-        fragment="shopify/_connect_drawer.html",
+        fragment=fragment or "shopify/_connect_drawer.html",
     )
 
 
@@ -178,4 +180,7 @@ def delete(request, store_id: int):
     if request.method == "POST" and store.status != StoreStatus.DELETING and form.is_valid():
         lifecycle.start_delete(store)
         return _card(request, store, lifecycle.MSG_DELETE_STARTED, from_drawer=True)
-    return render(request, "shopify/_delete_drawer.html", {"store": store, "form": form})
+    template = (
+        "shopify/_delete_form.html" if request.method == "POST" else "shopify/_delete_drawer.html"
+    )
+    return render(request, template, {"store": store, "form": form})
