@@ -17,7 +17,7 @@ from shoplink.audience.services import create_list
 from shoplink.core.errors import ValidationFailed
 from shoplink.integrations.shopify import status as store_status
 from shoplink.integrations.shopify.client import ShopifyError
-from shoplink.integrations.shopify.models import EntityState, ShopifyStore
+from shoplink.integrations.shopify.models import EntityState, ShopifyStore, SyncRun
 from shoplink.integrations.shopify.sync import ACTIVE, entity_enabled, entity_rows
 
 # (field, exact label) in drawer order (D14, reference 2.4).
@@ -176,6 +176,9 @@ def status_context(store: ShopifyStore) -> dict:
                 failure=es.failure if state == EntityState.FAILED else None,
             )
         )
+    # Rows can all read Synced while the run still rebuilds stats and checks health;
+    # keep polling until the run is closed, so the button flips to Re-sync.
+    running = running or SyncRun.objects.filter(store=store, finished_at__isnull=True).exists()
     done = sum(r.done for r in rows if r.state != EntityState.OFF)
     total = sum((r.total or 0) for r in rows if r.state != EntityState.OFF)
     return {

@@ -1,0 +1,153 @@
+"""Sync status in a real browser: live progress, per-entity states, Retry, Re-sync toast.
+
+The live-progress test runs the import on a real Huey worker process (as in
+production), so the browser polls while the worker writes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from shoplink.integrations.shopify.tests.sync_support import connect_store, create_shop
+from tests.e2e.connect_flows import menu_item
+
+pytestmark = [pytest.mark.browser, pytest.mark.simulator, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+ENTITIES = ["customers", "orders", "products", "collections"]
+
+
+def open_sync_drawer(page, domain):
+    page.goto("/integrations/shopify/")
+    menu_item(page, domain, "Sync settings").click()
+    expect(page.get_by_role("heading", name="Sync settings")).to_be_visible()
+    return page.locator("#drawer-root .drawer")
+
+
+def show_status(page):
+    page.locator("#drawer-root .sync-status").scroll_into_view_if_needed()
+
+
+def row_states(page) -> dict[str, str]:
+    return page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('.sync-row')]
+            .map(r => [r.dataset.entity, r.dataset.state]))"""
+    )
+
+
+def test_live_progress_and_states_in_order_then_resync(
+    page, login, screenshot, make_user, project, shopify_sim, unique_shop, worker_env, real_queue
+):
+    make_user("alice", project, "admin")
+    create_shop(
+        shopify_sim,
+        unique_shop,
+        customers=3000,
+        orders=4000,
+        products=1500,
+        collections=6000,
+        checkouts=10,
+    )
+    connect_store(shopify_sim, project, unique_shop)
+    worker_env["SHOPIFY_BASE_URL"] = shopify_sim.shop_base_url()
+    log = open(Path(worker_env["SHOPLINK_DATA_DIR"]) / "e2e-worker.log", "ab")  # noqa: SIM115
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "run_huey", "--workers", "1", "--no-periodic"],
+        cwd=ROOT,
+        env=worker_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        login("alice", "pw-alice")
+        drawer = open_sync_drawer(page, unique_shop)
+        drawer.get_by_role("button", name="Start initial sync").click()
+        expect(page.locator("#toasts")).to_contain_text("Initial sync started", timeout=20_000)
+        # Pressing it replaces the button with a progress indicator.
+        expect(drawer.get_by_role("button", name="Start initial sync")).to_have_count(0)
+        expect(drawer.locator(".sync-running")).to_be_visible()
+
+        seen: dict[str, list[str]] = {e: [] for e in ENTITIES}
+        order_violations = []
+        shot = False
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            states = row_states(page)
+            for entity, state in states.items():
+                if not seen[entity] or seen[entity][-1] != state:
+                    seen[entity].append(state)
+            syncing = [e for e in ENTITIES if states.get(e) == "syncing"]
+            for e in syncing:  # an entity imports only after every earlier one finished
+                earlier = ENTITIES[: ENTITIES.index(e)]
+                if any(states.get(x) in ("pending", "syncing") for x in earlier):
+                    order_violations.append(dict(states))
+            bar = drawer.locator(".sync-row[data-state='syncing'] .sync-count")
+            if not shot and bar.count() and "/ " in bar.first.inner_text():
+                count = bar.first.inner_text()
+                if not count.startswith("0 "):
+                    show_status(page)
+                    screenshot("sync-live-progress")
+                    shot = True
+            if set(states.values()) == {"synced"}:
+                break
+            time.sleep(0.05)
+        assert set(row_states(page).values()) == {"synced"}, seen
+        assert shot, "never saw a progress bar with done / total"
+        assert not order_violations, order_violations[:3]
+        for entity in ENTITIES:
+            assert seen[entity][-2:] == ["syncing", "synced"], (entity, seen[entity])
+            assert seen[entity][0] in ("pending", "syncing"), (entity, seen[entity])
+        assert seen["collections"][0] == "pending"  # it waited its turn
+        expect(drawer.get_by_role("button", name="Re-sync")).to_be_visible()
+        expect(drawer.locator(".sync-row[data-entity='customers'] time")).to_be_visible()
+        show_status(page)
+        screenshot("sync-all-synced")
+
+        drawer.get_by_role("button", name="Re-sync").click()
+        expect(page.locator("#toasts")).to_contain_text("Sync rerun started")
+        show_status(page)
+        screenshot("sync-rerun-started")
+        expect(drawer.get_by_role("button", name="Re-sync")).to_be_visible(timeout=240_000)
+        assert set(row_states(page).values()) == {"synced"}
+    finally:
+        worker.terminate()
+        worker.wait(10)
+        log.close()
+
+
+def test_failed_entity_is_fixed_by_retry(
+    page, login, screenshot, make_user, project, shopify_sim, unique_shop
+):
+    make_user("alice", project, "admin")
+    create_shop(shopify_sim, unique_shop, customers=30, orders=60, products=8, collections=3)
+    connect_store(shopify_sim, project, unique_shop)
+    shopify_sim.control(
+        "POST",
+        f"/shops/{unique_shop}/faults",
+        {"bulk": {"mode": "fail", "entity": "orders", "times": 1}},
+    )
+    login("alice", "pw-alice")
+    drawer = open_sync_drawer(page, unique_shop)
+    drawer.get_by_role("button", name="Start initial sync").click()
+
+    orders = drawer.locator(".sync-row[data-entity='orders']")
+    expect(orders).to_have_attribute("data-state", "failed", timeout=60_000)
+    expect(drawer.locator(".sync-row[data-entity='collections']")).to_have_attribute(
+        "data-state", "synced", timeout=60_000
+    )
+    expect(drawer.locator(".sync-failure[data-entity='orders']")).to_contain_text("Press Retry")
+    assert row_states(page)["customers"] == "synced"
+    show_status(page)
+    screenshot("sync-failed-entity")
+
+    orders.get_by_role("button", name="Retry").click()
+    expect(orders).to_have_attribute("data-state", "synced", timeout=60_000)
+    expect(drawer.locator(".sync-failure")).to_have_count(0)
+    assert set(row_states(page).values()) == {"synced"}
+    show_status(page)
+    screenshot("sync-retry-fixed")
