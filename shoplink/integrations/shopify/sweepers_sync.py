@@ -6,9 +6,9 @@ from shoplink.queue.jobs import register_sweeper
 
 
 def sweep_syncs() -> int:
-    from shoplink.integrations.shopify import sync
+    from shoplink.integrations.shopify import sync_recovery
 
-    return sync.recover_stalled()
+    return sync_recovery.recover_stalled()
 
 
 register_sweeper(sweep_syncs)

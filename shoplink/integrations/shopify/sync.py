@@ -15,7 +15,6 @@ webhook handlers are what turn changes into events (D22).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from django.conf import settings
@@ -45,15 +44,12 @@ __all__ = [
     "advance",
     "entity_enabled",
     "on_bulk_finished",
-    "recover_stalled",
     "retry_entity",
     "start_sync",
 ]
 
 ORDER = [Entity.CUSTOMERS, Entity.ORDERS, Entity.PRODUCTS, Entity.COLLECTIONS]
 ACTIVE = (EntityState.PENDING, EntityState.SYNCING)
-STALL_AFTER = dt.timedelta(minutes=15)  # D17
-KICK_AFTER = dt.timedelta(minutes=1)  # a lost wake-up is re-sent by the sweeper
 _TOGGLE = {
     Entity.CUSTOMERS: "sync_customers",
     Entity.ORDERS: "sync_orders",
@@ -378,49 +374,3 @@ def _health_check(store) -> None:
         health.run_health_check(store, trigger="after_sync")
     except ShopifyError:
         log.warning("post-sync health check failed for store %s", store.pk)
-
-
-# --- stall recovery (D17) ---------------------------------------------------------------
-
-
-def recover_stalled() -> int:
-    """Sweeper: wake stuck syncs; fail Syncing entities without progress for 15 minutes.
-
-    An entity whose bulk result is available is resumed instead (D17). Returns how
-    many stores were woken.
-    """
-    now = clock.now()
-    woken = 0
-    stale = EntitySync.objects.filter(state__in=ACTIVE, progress_at__lt=now - KICK_AFTER)
-    for store_id in set(stale.values_list("store_id", flat=True)):
-        store = ShopifyStore.objects.select_related("project").get(pk=store_id)
-        if not store_status.can_sync(store):
-            continue
-        for es in EntitySync.objects.filter(
-            store=store, state=EntityState.SYNCING, progress_at__lt=now - STALL_AFTER
-        ):
-            _recover(store, es)
-        _wake(store)
-        woken += 1
-    return woken
-
-
-def _recover(store, es: EntitySync) -> None:
-    client = client_for(store)
-    try:
-        ready = bool(es.operations) and all(
-            op.get("ingested") or sync_bulk.status_of(client, op["gid"])["status"] == "COMPLETED"
-            for op in es.operations.values()
-        )
-    except ShopifyError:
-        ready = False
-    if ready and set(es.operations) == set(sync_bulk.ENTITY_PARTS[es.entity]):
-        _note_progress(es)  # resumed by the wake-up below
-        return
-    failure = {
-        "at": clock.now().isoformat(),
-        "message": "Sync stalled",
-        "action": "No progress for 15 minutes. Press Retry to import this entity again.",
-        "technical": {"operations": [op.get("gid") for op in es.operations.values()]},
-    }
-    _fail(store, es, failure, None)

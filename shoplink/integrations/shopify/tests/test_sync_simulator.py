@@ -11,7 +11,7 @@ from shoplink.audience.services import create_list
 from shoplink.commerce.models import Checkout, Collection, Order, Product
 from shoplink.core.errors import ValidationFailed
 from shoplink.events.models import Event
-from shoplink.integrations.shopify import ingest, mapping, reconcile, sync
+from shoplink.integrations.shopify import ingest, mapping, reconcile, sync, sync_recovery
 from shoplink.integrations.shopify.models import EntitySync, SyncRun
 from shoplink.integrations.shopify.tests.sync_support import (
     connect_store,
@@ -250,7 +250,7 @@ def test_stalled_entity_fails_with_sync_stalled(
 
     frozen_clock.advance(dt.timedelta(minutes=16))
     with django_capture_on_commit_callbacks(execute=True):
-        sync.recover_stalled()
+        sync_recovery.recover_stalled()
 
     products = EntitySync.objects.get(store=store, entity="products")
     assert products.state == "failed" and products.failure["message"] == "Sync stalled"
