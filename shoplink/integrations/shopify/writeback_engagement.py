@@ -212,6 +212,9 @@ def _write_batch(store, api, batch: list[Pending], result: EngagementResult) -> 
         for item, item_errors in rejected.items():
             record_rejection(store, item.contact, "metafieldsSet", item_errors)
             result.rejected.append(item.contact.pk)
+        # The same values would be rejected again: try once more only when they change,
+        # instead of adding the same Activity line every 15 minutes.
+        _remember(store, list(rejected))
         batch = [item for item in batch if item not in rejected]
 
 

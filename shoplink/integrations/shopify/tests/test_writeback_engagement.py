@@ -119,6 +119,9 @@ def test_a_rejected_customer_is_recorded_and_does_not_block_the_batch(
         assert metafields_of(shopify_sim, store, customer_id)["total_messages_sent"][2] == "3"
     store.refresh_from_db()
     assert store.status == StoreStatus.CONNECTED
+    # the same rejected values are not retried (and re-reported) every pass
+    tasks_writeback.writeback_pass.call_local()
+    assert rejected.count() == 1
 
 
 def test_contacts_without_engagement_are_not_written(shopify_sim, project, unique_shop, api):
