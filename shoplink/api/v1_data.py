@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from django.db.models import Q
 from ninja import Field, Router, Schema
+from ninja.errors import HttpError
 
 from shoplink.api import services
-from shoplink.audience.models import ContactList
+from shoplink.audience.models import Contact, ContactList
 from shoplink.events.models import Event
 
 router = Router(tags=["data"])
@@ -125,6 +127,88 @@ def post_contacts(request, payload: ContactsIn):
         }
         for c in changes
     ]
+
+
+class ConsentStateOut(Schema):
+    channel: str
+    state: str
+    marketable: bool
+    shopify_state: str
+    opt_in_level: str
+    collected_from: str
+    consent_updated_at: dt.datetime | None
+
+
+class ContactOut(Schema):
+    id: int
+    external_id: str | None
+    email: str
+    phone: str
+    first_name: str
+    last_name: str
+    address1: str
+    address2: str
+    city: str
+    province: str
+    country: str
+    zip: str
+    tags: list
+    attributes: dict
+    source: str
+    deleted_in_source: bool
+    consents: list[ConsentStateOut]
+    list_ids: list[int]
+
+
+def _contact_out(contact) -> dict:
+    out = {
+        name: getattr(contact, name)
+        for name in ContactOut.model_fields
+        if name not in ("consents", "list_ids")
+    }
+    out["consents"] = [
+        {
+            **{k: getattr(c, k) for k in ConsentStateOut.model_fields if k != "marketable"},
+            "marketable": c.marketable,
+        }
+        for c in contact.consents.all()
+    ]
+    out["list_ids"] = [m.contact_list_id for m in contact.list_memberships.all()]
+    return out
+
+
+@router.get(
+    "/contacts",
+    response=list[ContactOut],
+    summary="Contacts, newest first; search by email, name, phone or external_id",
+)
+def list_contacts(request, q: str = "", before: int = 0, limit: int = 50):
+    contacts = Contact.objects.filter(project=request.project)
+    q = q.strip()
+    if q:
+        contacts = contacts.filter(
+            Q(email__icontains=q)
+            | Q(first_name__icontains=q)
+            | Q(last_name__icontains=q)
+            | Q(external_id=q)
+            | Q(phone__icontains=q)
+        )
+    if before:
+        contacts = contacts.filter(id__lt=before)
+    contacts = contacts.prefetch_related("consents", "list_memberships").order_by("-id")
+    return [_contact_out(c) for c in contacts[: max(1, min(limit, 200))]]
+
+
+@router.get("/contacts/{external_id}", response=ContactOut, summary="One contact by external_id")
+def get_contact(request, external_id: str):
+    contact = (
+        Contact.objects.filter(project=request.project, external_id=external_id)
+        .prefetch_related("consents", "list_memberships")
+        .first()
+    )
+    if contact is None:
+        raise HttpError(404, f"No contact with external_id {external_id} in this project.")
+    return _contact_out(contact)
 
 
 class ConsentIn(Schema):

@@ -187,3 +187,28 @@ def test_openapi_describes_the_endpoints(db):
     ):
         assert path in paths
     assert Client().get("/api/v1/docs").status_code == 200
+
+
+def test_contacts_can_be_read_and_searched_with_consent_and_lists(api, project):
+    from shoplink.audience.services import add_to_list, set_local_consent
+
+    ada = Contact.objects.create(
+        project=project, external_id="ada", email="ada@example.com", first_name="Ada"
+    )
+    Contact.objects.create(project=project, external_id="bob", email="bob@example.com")
+    vip = create_list(project, "VIP")
+    add_to_list(vip, [ada.pk])
+    set_local_consent(ada, "email", "subscribed")
+
+    found = api.get("/api/v1/contacts?q=ada").json()
+    assert [c["external_id"] for c in found] == ["ada"]
+    one = api.get("/api/v1/contacts/ada").json()
+    assert one["list_ids"] == [vip.pk]
+    [consent] = one["consents"]
+    assert (consent["channel"], consent["state"], consent["marketable"]) == (
+        "email",
+        "subscribed",
+        True,
+    )
+    assert len(api.get("/api/v1/contacts").json()) == 2
+    assert api.get("/api/v1/contacts/nobody").status_code == 404
