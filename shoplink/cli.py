@@ -80,7 +80,7 @@ def demo(args: argparse.Namespace) -> int:
         subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "run_huey"], env=env),
         subprocess.Popen(_web_command(args.host, args.port, 2), env=env),
     ]
-    time.sleep(1.5)
+    _wait_until_up([web_url + "/healthz", sim_url + "/_control/health"], procs)
     print(
         "\n"
         "  Shoplink demo is running\n"
@@ -91,6 +91,25 @@ def demo(args: argparse.Namespace) -> int:
         flush=True,
     )
     return _wait(procs)
+
+
+def _wait_until_up(urls: list[str], procs: list[subprocess.Popen], timeout: float = 60) -> None:
+    """Block until every URL answers 200 (or a process died / the timeout passed)."""
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    pending = list(urls)
+    while pending and time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs):
+            raise SystemExit("shoplink demo: a process exited during start-up; see the log above")
+        try:
+            with urllib.request.urlopen(pending[0], timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    pending.pop(0)
+                    continue
+        except OSError:
+            pass
+        time.sleep(0.3)
 
 
 def _wait(procs: list[subprocess.Popen]) -> int:
