@@ -168,3 +168,50 @@ def test_a_customer_missing_in_shopify_is_recorded_and_others_still_fill(
     assert get_customer(shopify_sim, unique_shop, kept["id"])["firstName"] == "B"
     rejected = ActivityEntry.objects.get(store=store, kind="writeback_rejected")
     assert rejected.detail["customer_id"] == str(gone["id"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_echo_of_a_fill_in_changes_nothing_and_emits_no_event(
+    shopify_sim, project, unique_shop, api, live_server, settings
+):
+    """Shopify echoes our customerUpdate as customers/update; it holds our values now."""
+    import time
+
+    from shoplink.events.models import Event
+    from shoplink.integrations.shopify import subscriptions
+    from shoplink.integrations.shopify.models import WebhookDelivery
+
+    settings.APP_URL = live_server.url
+    store = connect_store(shopify_sim, project, unique_shop, push_profile=True)
+    customer = create_customer(
+        shopify_sim,
+        unique_shop,
+        first_name="",
+        last_name="Echo",
+        phone=None,
+        email="echo@example.com",
+        default_address=None,
+        addresses=[],
+    )
+    contact = import_contact(
+        store,
+        customer["id"],
+        email="echo@example.com",
+        last_name="Echo",
+        **dict.fromkeys(("address1", "address2", "city", "province", "country", "zip"), ""),
+    )
+    subscriptions.sync_subscriptions(store)
+
+    upsert(api, external_id=contact.external_id, first_name="Ada", phone="+14155550142")
+
+    assert get_customer(shopify_sim, unique_shop, customer["id"])["firstName"] == "Ada"
+    deadline = time.monotonic() + 10
+    updates = WebhookDelivery.objects.filter(
+        shop_domain=unique_shop, topic="customers/update", processed_at__isnull=False
+    )
+    while not updates.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert updates.exists(), "the customers/update echo never arrived"
+    assert not Event.objects.filter(project=project, name="shopify_customer_updated").exists()
+    contact.refresh_from_db()
+    assert (contact.first_name, contact.phone) == ("Ada", "+14155550142")
