@@ -103,7 +103,8 @@ def test_live_progress_and_states_in_order_then_resync(
             assert seen[entity][-2:] == ["syncing", "synced"], (entity, seen[entity])
             assert seen[entity][0] in ("pending", "syncing"), (entity, seen[entity])
         assert seen["collections"][0] == "pending"  # it waited its turn
-        expect(drawer.get_by_role("button", name="Re-sync")).to_be_visible()
+        # The run closes after the rows (stats, RFM, health check), then the button flips.
+        expect(drawer.get_by_role("button", name="Re-sync")).to_be_visible(timeout=60_000)
         expect(drawer.locator(".sync-row[data-entity='customers'] time")).to_be_visible()
         show_status(page)
         screenshot("sync-all-synced")
