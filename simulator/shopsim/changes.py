@@ -260,13 +260,7 @@ def fulfill(
                 if li["id"] in wanted or li["id"].rsplit("/", 1)[-1] in wanted
             ]
         chosen = chosen or rec["lineItems"][:1]
-        num = (
-            shop.gen.base["orders"]
-            + 5 * 10**15
-            + index * 10
-            + len(rec["fulfillments"])
-            + 100 * len(shop.webhook_log)
-        )
+        num = shop.new_id()
         return add_fulfillment(
             rec, chosen, tracking_number, (shipment_status or "CONFIRMED").upper(), now_iso(), num
         )
@@ -294,8 +288,7 @@ def fulfillment_event(hub, shop: Shop, index: int, fulfillment_num: int, status:
                 f["updatedAt"] = at
                 ev = {
                     "__typename": "FulfillmentEvent",
-                    "id": "gid://shopify/FulfillmentEvent/"
-                    + str(int(fulfillment_num) * 10 + len(f["events"])),
+                    "id": f"gid://shopify/FulfillmentEvent/{shop.new_id()}",
                     "status": status.upper(),
                     "happenedAt": at,
                 }
@@ -327,7 +320,7 @@ def refund(hub, shop: Shop, index: int, amount=None):
     def mutate(rec):
         total = float(rec["currentTotalPriceSet"]["shopMoney"]["amount"])
         amt = float(amount) if amount is not None else total
-        num = shop.gen.base["orders"] + 6 * 10**15 + index * 10 + len(rec["refunds"])
+        num = shop.new_id()
         return add_refund(rec, amt, now_iso(), num)
 
     return _order_change(

@@ -344,6 +344,16 @@ class Shop:
         self.refresh_tokens: dict[str, dict] = {}
         self.codes: dict[str, dict] = {}
         self.tokens_issued = 0
+        self.seq = 0
+
+    def new_id(self) -> int:
+        """A fresh numeric id for objects created at run time (fulfillments, refunds, events).
+
+        The 9… prefix is used by no generated kind, so these never collide with them.
+        """
+        with self.lock:
+            self.seq += 1
+            return 9 * 10**17 + (zlib.crc32(self.domain.encode()) % 900) * 10**12 + self.seq
 
     def _load(self, kind: str, index: int):
         return self.tables[kind].get(index)

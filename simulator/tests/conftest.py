@@ -64,7 +64,7 @@ class Receiver:
             return [c for c in self.calls if c["path"] == path]
 
     def wait(
-        self, path: str, n: int = 1, timeout: float = 10, topic: str | None = None
+        self, path: str, n: int = 1, timeout: float = 30, topic: str | None = None
     ) -> list[dict]:
         deadline = time.time() + timeout
         while time.time() < deadline:

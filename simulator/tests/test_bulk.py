@@ -21,7 +21,7 @@ def run(sim, shop, tok, q):
     return gql(sim, shop, tok, RUN, {"q": q}).json()["data"]["bulkOperationRunQuery"]
 
 
-def wait_done(sim, shop, tok, op_id, timeout=20):
+def wait_done(sim, shop, tok, op_id, timeout=40):
     deadline = time.time() + timeout
     while time.time() < deadline:
         op = gql(sim, shop, tok, POLL, {"id": op_id}).json()["data"]["bulkOperation"]

@@ -119,7 +119,7 @@ def test_retries_follow_schedule_then_subscription_is_removed(sim, shop, receive
     path = f"/fail/{shop}"
     subscribe(sim, shop, tok, "PRODUCTS_CREATE", receiver.url + path)
     sim.post(f"/_control/shops/{shop}/products", json={"title": "Doomed"})
-    calls = receiver.wait(path, n=1 + len(RETRY_DELAYS), timeout=20)
+    calls = receiver.wait(path, n=1 + len(RETRY_DELAYS), timeout=40)
     assert len({c["headers"]["X-Shopify-Webhook-Id"] for c in calls}) == 1  # same delivery retried
     assert len({c["body"] for c in calls}) == 1  # always the original payload
     gaps = [b["at"] - a["at"] for a, b in itertools.pairwise(calls)]
