@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 
@@ -264,3 +265,25 @@ def test_disconnected_store_does_not_sync(shopify_sim, store):
     with pytest.raises(ValidationFailed):
         sync.start_sync(store)
     assert not SyncRun.objects.filter(store=store).exists()
+
+
+def test_bulk_finish_webhook_wakes_the_import(
+    shopify_sim, store, settings, django_capture_on_commit_callbacks
+):
+    """Without in-process polling, ``bulk_operations/finish`` is what moves the sync on."""
+    settings.SHOPIFY_BULK_POLL_SECONDS = 0
+    run_sync(django_capture_on_commit_callbacks, store)
+    for _ in range(100):
+        states = set(entity_states(store).values())
+        if states == {"synced"}:
+            break
+        gid = next(
+            op["gid"]
+            for es in EntitySync.objects.filter(store=store)
+            for op in es.operations.values()
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            sync.on_bulk_finished(store, gid)
+        time.sleep(0.05)
+    assert set(entity_states(store).values()) == {"synced"}
+    assert_matches_simulator(shopify_sim, store)
