@@ -38,8 +38,9 @@ def test_an_order_placed_in_shopify_shows_on_the_timeline_and_in_activity(
 
     # The merchant places an order for that customer in Shopify's admin.
     page.goto(f"{shopify_sim.url}/_admin/{unique_shop}")
-    page.fill("input[name=customer_id]", contact.external_id)
-    page.get_by_role("button", name="Place order").click()
+    order_form = page.locator("form[action$='/orders/create']")
+    order_form.locator("input[name=customer_id]").fill(contact.external_id)
+    order_form.get_by_role("button", name="Place order").click()
     wait_for(lambda: Event.objects.filter(contact=contact, name="shopify_order_placed").exists())
     lines = Event.objects.filter(contact=contact, name="shopify_ordered_product").count()
     assert lines >= 1

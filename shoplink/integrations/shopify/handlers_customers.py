@@ -9,6 +9,7 @@ an older payload changes nothing and emits nothing (D21, EVENTS.md).
 from __future__ import annotations
 
 from shoplink.audience import services as audience
+from shoplink.audience.consent import is_marketable
 from shoplink.audience.models import Consent, Contact
 from shoplink.commerce import services as commerce
 from shoplink.integrations.shopify import ingest, mapping
@@ -110,14 +111,24 @@ def handle_consent_update(store, payload: dict, ctx) -> None:
             ctx.wait_for(f"customer {update.customer_external_id}")
         return
     before = Consent.objects.filter(contact=contact, channel=update.consent.channel).first()
-    before_pair = (before.state, before.shopify_state) if before else None
     changes = audience.apply_source_consents([(contact.pk, update.consent)], source="shopify")
+    phone = update.address or contact.phone or None
     emitted = [
-        events.consent_updated(
-            store, contact.external_id, c, update.address or contact.phone or None
-        )
+        events.consent_updated(store, contact.external_id, c, phone)
         for c in changes
-        # An echo of our own opt-out write changes neither ours nor Shopify's state (D21).
-        if before_pair is None or (c.state, c.shopify_state) != before_pair
+        if _consent_moved(before, c)
     ]
     events.emit(store, emitted)
+
+
+def _consent_moved(before, change) -> bool:
+    """Did our state or the marketing verdict change? (D21: an echo changes neither.)
+
+    Our own opt-out comes back as Shopify ``UNSUBSCRIBED``: Shopify's raw state moves,
+    but our state and "may we market?" were already there, so it is no news.
+    """
+    if before is None:
+        return True
+    was = is_marketable(before.state, before.shopify_state)
+    now = is_marketable(change.state, change.shopify_state)
+    return change.state != before.state or was != now

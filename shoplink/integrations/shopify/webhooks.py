@@ -24,6 +24,7 @@ from shoplink.core import clock
 from shoplink.integrations.shopify import signing
 from shoplink.integrations.shopify.models import DeliveryState, WebhookDelivery
 from shoplink.integrations.shopify.subscriptions import KNOWN_TOPICS
+from shoplink.integrations.shopify.writelock import sqlite_writer
 from shoplink.queue.jobs import enqueue_on_commit
 
 log = logging.getLogger(__name__)
@@ -126,14 +127,15 @@ def receive(request: HttpRequest) -> HttpResponse:
         processed_at=None if state == DeliveryState.RECEIVED else clock.now(),
     )
     try:
-        with transaction.atomic():
+        with sqlite_writer(), transaction.atomic():
             delivery.save(force_insert=True)
-            if state == DeliveryState.RECEIVED:
-                enqueue_on_commit(_enqueue, delivery.pk)
     except IntegrityError:
         # The unique webhook id says Shopify already gave us this delivery (a retry after
         # a slow answer, or a duplicate): acknowledge it and do nothing (PLATFORM §2.3).
         return HttpResponse(status=200)
+    if state == DeliveryState.RECEIVED:
+        # Outside the lock; after the commit (immediately here, as no transaction is open).
+        enqueue_on_commit(_enqueue, delivery.pk)
     if state != DeliveryState.RECEIVED:
         log.info("webhook %s %s: %s", delivery.webhook_id, topic, note)
     return HttpResponse(status=status)

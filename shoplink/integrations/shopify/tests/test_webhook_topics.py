@@ -161,6 +161,54 @@ def test_email_consent_topic_sets_consent_with_provenance_and_emits_once(store, 
     assert event.idempotency_key == f"shopify_email_consent_updated:{BOB}:2022-03-01T00:00:00Z"
 
 
+def test_the_echo_of_our_own_opt_out_emits_nothing(store, deliver):
+    """D21: we unsubscribed locally and pushed it; Shopify's echo changes nothing of ours."""
+    from shoplink.audience.services import set_local_consent
+
+    deliver("customers/update", load("customers/update"), SHOP)
+    subscribed = {
+        "customer_id": int(BOB),
+        "email_address": "bob@biller.com",
+        "email_marketing_consent": {
+            "state": "subscribed",
+            "opt_in_level": "single_opt_in",
+            "consent_updated_at": "2022-03-01T00:00:00Z",
+        },
+    }
+    deliver("customers_email_marketing_consent/update", subscribed, SHOP)
+    contact = Contact.objects.get(external_id=BOB)
+    set_local_consent(contact, "email", "unsubscribed")
+    echo = copy.deepcopy(subscribed)
+    echo["email_marketing_consent"].update(
+        state="unsubscribed", consent_updated_at="2099-01-01T00:00:00Z"
+    )
+    deliver("customers_email_marketing_consent/update", echo, SHOP)
+    consent = Consent.objects.get(contact=contact, channel="email")
+    assert (consent.state, consent.shopify_state) == ("unsubscribed", "UNSUBSCRIBED")
+    assert Event.objects.filter(name="shopify_email_consent_updated").count() == 1
+
+
+def test_a_shopify_unsubscribe_that_loses_to_a_newer_local_state_still_emits(store, deliver):
+    """Our state stays, but Shopify's opt-out makes the contact unmarketable (D20)."""
+    from shoplink.audience.services import set_local_consent
+
+    deliver("customers/update", load("customers/update"), SHOP)
+    contact = Contact.objects.get(external_id=BOB)
+    set_local_consent(contact, "email", "subscribed")
+    old_opt_out = {
+        "customer_id": int(BOB),
+        "email_address": "bob@biller.com",
+        "email_marketing_consent": {
+            "state": "unsubscribed",
+            "opt_in_level": None,
+            "consent_updated_at": "2001-01-01T00:00:00Z",
+        },
+    }
+    deliver("customers_email_marketing_consent/update", old_opt_out, SHOP)
+    event = Event.objects.get(name="shopify_email_consent_updated")
+    assert (event.data["state"], event.data["shopify_state"]) == ("subscribed", "UNSUBSCRIBED")
+
+
 def test_email_consent_sample_maps_not_subscribed(store, deliver):
     deliver("customers/update", load("customers/update"), SHOP)
     deliver(

@@ -1,0 +1,62 @@
+"""One SQLite writer at a time across threads *and* processes, without SQLite's sleeps.
+
+SQLite allows a single writer; a second one waits in its busy handler, which sleeps
+1, 2, 5, 10 … 100 ms between retries, so under a webhook storm most of a request's time
+is spent asleep. The receiver's INSERT takes this lock first: a thread lock within the
+process, then ``flock`` on a file beside the database, which the kernel hands over the
+moment it is released. Other databases have row locks and get a no-op. Processing does
+not take it: on-commit callbacks (and, in tests, whole jobs) run inside its transaction,
+and holding a process-wide lock across them would stall every receiver.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+
+from django.db import connection
+
+# Re-entrant, with a depth count: on-commit callbacks run inside the block (immediate
+# queue mode in tests) and may process another delivery on the same thread.
+_thread_lock = threading.RLock()
+_held = threading.local()
+_lock_files: dict[str, int] = {}
+
+
+def _lock_fd(db_path: str) -> int:
+    fd = _lock_files.get(db_path)
+    if fd is None:
+        fd = os.open(db_path + ".writelock", os.O_RDWR | os.O_CREAT, 0o600)
+        _lock_files[db_path] = fd
+    return fd
+
+
+@contextlib.contextmanager
+def sqlite_writer() -> Iterator[None]:
+    """Hold the database's write turn for the duration of the block (SQLite only)."""
+    name = str(connection.settings_dict.get("NAME") or "")
+    if (
+        connection.vendor != "sqlite"
+        or not name
+        or name.startswith(":memory:")
+        or (connection.in_atomic_block)
+    ):
+        # In-memory databases have one process; inside an open transaction (tests) the
+        # outer block already owns the write turn and re-locking would deadlock.
+        yield
+        return
+    with _thread_lock:
+        depth = getattr(_held, "depth", 0)
+        _held.depth = depth + 1
+        fd = _lock_fd(name)
+        if depth == 0:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            _held.depth = depth
+            if depth == 0:
+                fcntl.flock(fd, fcntl.LOCK_UN)
