@@ -47,6 +47,8 @@ class Receiver:
                             "at": time.time(),
                         }
                     )
+                if self.path.startswith("/slow/"):
+                    time.sleep(5.5)  # past Shopify's 5 s delivery deadline
                 status = 500 if self.path.startswith("/fail/") else 200
                 self.send_response(status)
                 self.send_header("Content-Length", "0")

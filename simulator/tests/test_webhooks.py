@@ -202,3 +202,17 @@ def test_named_subscription_sends_x_shopify_name(sim, shop, receiver):
     call = receiver.wait(path)[0]
     assert call["headers"]["X-Shopify-Name"] == "product-sync"
     assert json.loads(call["body"])["title"] == "Renamed"
+
+
+def test_slow_endpoint_times_out_after_five_seconds(sim, shop, receiver):
+    tok = install(sim, shop)["access_token"]
+    subscribe(sim, shop, tok, "CARTS_CREATE", receiver.url + f"/slow/{shop}")
+    sim.post(f"/_control/shops/{shop}/carts", json={})
+    deadline = time.time() + 30
+    first = None
+    while time.time() < deadline and first is None:
+        log = sim.get(f"/_control/shops/{shop}/webhook-log").json()
+        first = next((e for e in log if e["topic"] == "carts/create"), None)
+        time.sleep(0.1)
+    assert first is not None and first["outcome"] == "timeout" and first["status"] is None
+    assert 4900 <= first["elapsed_ms"] < 5500
