@@ -55,7 +55,7 @@ def menu_item(page: Page, domain: str, name: str):
 
 def expect_badge(page: Page, domain: str, text: str, colour: str) -> None:
     badge = card(page, domain).locator(".status-badge")
-    expect(badge).to_have_text(text)
+    expect(badge).to_have_text(text, timeout=15000)
     expect(badge).to_have_class(re.compile(rf"badge-{colour}"))
 
 

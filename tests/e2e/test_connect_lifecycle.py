@@ -60,7 +60,7 @@ def mark_initial_sync_done(domain: str) -> None:
 
 def run_health_check(page, domain: str, expected_toast: str) -> None:
     menu_item(page, domain, "Check health").click()
-    expect(page.locator("#toasts")).to_contain_text(expected_toast)
+    expect(page.locator("#toasts")).to_contain_text(expected_toast, timeout=15000)
 
 
 def open_details(page, domain: str):
@@ -173,7 +173,7 @@ def test_failing_api_shows_checking_then_fails_api_responding(
     expect(card(page, connected).locator(".check-indicator")).to_be_visible()
     expect(item).to_have_text("Checking...")
     screenshot("health-checking")
-    expect(page.locator("#toasts")).to_contain_text("Health check failed")
+    expect(page.locator("#toasts")).to_contain_text("Health check failed", timeout=15000)
     expect_badge(page, connected, "Error", "red")
     drawer = open_details(page, connected)
     expect(readiness(drawer, "API responding")).to_have_attribute("data-ok", "fail")
