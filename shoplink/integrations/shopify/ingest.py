@@ -138,7 +138,7 @@ def ingest_orders(store, records: Sequence[Any], *, refresh_stats: bool = True) 
     if not records:
         return []
     project = store.project
-    previous = _previous_contacts(store, records)
+    previous = _previous_contacts(store, records) if refresh_stats else set()
     records = _complete(store, Order, records, commerce.ORDER_FIELDS)
     changes = _upsert_linked_orders(store, records)
     if refresh_stats:
