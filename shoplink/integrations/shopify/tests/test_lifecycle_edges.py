@@ -80,3 +80,21 @@ def test_integrations_page_query_count_does_not_grow_with_stores(
     with django_assert_max_num_queries(len(one.captured_queries)):
         response = admin_client.get("/integrations/shopify/")
     assert response.content.decode().count('class="card store-card"') == 6
+
+
+def test_reconnect_asks_for_write_customers_once_a_write_toggle_is_on(admin_client, project):
+    from urllib.parse import parse_qs, urlsplit
+
+    store = ShopifyStore.objects.create(
+        project=project,
+        domain="writer.myshopify.com",
+        push_email_consent=True,
+        granted_scopes=["read_customers", "read_orders", "read_products"],
+        status=StoreStatus.RECONNECT_REQUIRED,
+        reconnect_reason=lifecycle.REASON_WRITE_SCOPE,
+    )
+    response = admin_client.post(
+        f"/integrations/shopify/stores/{store.pk}/reconnect/", HTTP_HX_REQUEST="true"
+    )
+    query = parse_qs(urlsplit(response["HX-Redirect"]).query)
+    assert query["scope"] == ["read_customers,read_orders,read_products,write_customers"]
