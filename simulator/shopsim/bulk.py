@@ -60,6 +60,7 @@ class BulkOp:
         self.partial_roots: int | None = None
         self.cancel_requested = False
         self.expires_at = None
+        self.root_args: dict = {}
 
     def record(self) -> dict:
         return {
@@ -221,21 +222,27 @@ def _first(node: FieldNode):
     return None
 
 
-def iter_lines(op: BulkOp, max_roots: int | None = None):
-    """Yield (line bytes, is_root) for the operation's result, deterministic for its snapshot."""
-    schema = get_schema()
-    root = op.root
-    args = {a.name.value: a.value.value for a in root.arguments or () if hasattr(a.value, "value")}
-    proj = Projector(op.fragments)
-    ctype = get_named_type(schema.query_type.fields[root.name.value].type)
-    sel, ntype = _node_selection(root, ctype, op.fragments)
-    roots = 0
+def root_indexes(op: BulkOp):
+    """Indexes of the root records, in result order."""
+    args = op.root_args
     for _, i in store.select(
         op.snapshot,
         query=args.get("query"),
         sort_key=args.get("sortKey"),
         reverse=bool(args.get("reverse")),
     ):
+        yield i
+
+
+def iter_lines(op: BulkOp, max_roots: int | None = None):
+    """Yield (line bytes, is_root) for the operation's result, deterministic for its snapshot."""
+    schema = get_schema()
+    root = op.root
+    proj = Projector(op.fragments)
+    ctype = get_named_type(schema.query_type.fields[root.name.value].type)
+    sel, ntype = _node_selection(root, ctype, op.fragments)
+    roots = 0
+    for i in root_indexes(op):
         if max_roots is not None and roots >= max_roots:
             return
         rec = op.snapshot.get(i)
@@ -347,6 +354,14 @@ class BulkManager:
             op = BulkOp(
                 shop, self.next_num, text, kind, root, fragments, snap, mode, ctx["base_url"]
             )
+            args = {
+                a.name.value: a.value.value
+                for a in root.arguments or ()
+                if hasattr(a.value, "value")
+            }
+            if kind == "orders":  # fixed once, so the run and the download agree
+                args["query"] = store.order_window_query(shop, args.get("query"), ctx["scopes"])
+            op.root_args = args
             shop.bulk_ops[op.num] = op
         threading.Thread(target=self._run, args=(op,), daemon=True, name=f"bulk-{op.num}").start()
         return {"bulkOperation": op.record(), "userErrors": []}
@@ -411,9 +426,7 @@ class BulkManager:
         op.status = "RUNNING"
         if op.mode == "access_denied":
             return self._finish(op, "FAILED", "ACCESS_DENIED")
-        total_roots = (
-            sum(1 for _ in store.select(op.snapshot)) if op.mode in ("fail", "timeout") else None
-        )
+        total_roots = sum(1 for _ in root_indexes(op)) if op.mode in ("fail", "timeout") else None
         limit = total_roots // 2 if total_roots is not None else None
         for n, (line, is_root) in enumerate(iter_lines(op, limit)):
             op.object_count += 1

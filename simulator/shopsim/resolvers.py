@@ -176,6 +176,8 @@ def table_connection(ctx, kind: str, args: dict) -> dict:
     shop = ctx["shop"]
     t = shop.tables[kind]
     sort = args.get("sortKey") or "ID"
+    if kind == "orders":
+        args = dict(args, query=store.order_window_query(shop, args.get("query"), ctx["scopes"]))
     if args.get("first") is not None:
         n = args["first"]
         rows = list(
@@ -240,11 +242,10 @@ def resolve_root_query(ctx, info, name: str, args: dict):
         return rec if rec is not None and rec.get("__typename") == info.return_type.name else None
     if name in ROOT_COUNTS:
         t = shop.tables[ROOT_COUNTS[name]]
-        n = (
-            t.live_count()
-            if not args.get("query")
-            else sum(1 for _ in store.select(t, query=args["query"]))
-        )
+        query = args.get("query")
+        if t.kind == "orders":
+            query = store.order_window_query(shop, query, ctx["scopes"])
+        n = t.live_count() if not query else sum(1 for _ in store.select(t, query=query))
         limit = args.get("limit")
         if limit is not None and n > limit:
             return {"count": limit, "precision": "AT_LEAST"}

@@ -14,7 +14,7 @@ import re
 import threading
 import zlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from shopsim.config import Profile, Settings
 from shopsim.generator import KINDS, TYPENAMES, Generator, derive_customer, iso, parse_iso
@@ -188,6 +188,15 @@ def matcher(table: Table, terms):
     return ok
 
 
+def order_window_query(shop, query: str | None, scopes) -> str | None:
+    """Add `processed_at:>=` for the 60-day window when the shop enforces it."""
+    days = shop.props.get("orders_window_days")
+    if not days or "read_all_orders" in scopes:
+        return query
+    since = iso(datetime.now(UTC) - timedelta(days=float(days)))
+    return f"{query or ''} processed_at:>='{since}'".strip()
+
+
 def encode_cursor(kind: str, key: str, index: int) -> str:
     return base64.b64encode(
         f'{{"last_id":{index},"last_value":"{key}","k":"{kind}"}}'.encode()
@@ -322,6 +331,9 @@ class Shop:
             "country": props.get("country") or "CA",
             "timezone": props.get("timezone") or "America/Toronto",
             "custom_domain": props.get("custom_domain"),
+            # Opt-in: Shopify only returns the last 60 days of orders without read_all_orders
+            # (PLATFORM §5.3, trap 12). Off by default so full imports see every order.
+            "orders_window_days": props.get("orders_window_days"),
         }
         self.gen = Generator(
             settings.seed, domain, self.counts, self.props["currency"], loader=self._load

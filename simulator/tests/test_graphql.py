@@ -337,3 +337,19 @@ def test_api_version_fallback_and_unknown_version():
         assert (
             c.post(f"/{shop}/admin/api/latest/graphql.json", headers=h, json=q).status_code == 404
         )
+
+
+def test_opt_in_sixty_day_order_window(sim):
+    """With orders_window_days, orders older than the window need read_all_orders (trap 12)."""
+    shop = f"window-{time.time_ns()}.myshopify.com"
+    sim.post("/_control/shops", json={"domain": shop, "orders": 2000, "orders_window_days": 60})
+    q = "{ ordersCount { count } orders(first: 250) { nodes { processedAt } } }"
+    limited = gql(sim, shop, install(sim, shop, ["read_orders"])["access_token"], q).json()["data"]
+    cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60 * 86400 - 5))
+    assert 0 < len(limited["orders"]["nodes"]) < 250
+    assert all(n["processedAt"] >= cutoff for n in limited["orders"]["nodes"])
+    full = gql(
+        sim, shop, install(sim, shop, ["read_orders", "read_all_orders"])["access_token"], q
+    ).json()
+    assert full["data"]["ordersCount"]["count"] == 2000
+    assert len(full["data"]["orders"]["nodes"]) == 250
