@@ -189,6 +189,12 @@ def advance(store_id: int) -> str:
         client = client_for(store)
         try:
             outcome = _walk(store, client, lease)
+            # Wake-ups that arrived while we held the lease were dropped ("busy"):
+            # a Re-sync or Retry started meanwhile is picked up here.
+            for _ in range(3):
+                if outcome != "done" or not _has_active(store):
+                    break
+                outcome = _walk(store, client, lease)
         except (ShopifyAuthError, ShopifyStoreUnavailable) as e:
             _fail_active(store, e)
             outcome = "done"
@@ -199,10 +205,17 @@ def advance(store_id: int) -> str:
         return outcome
 
 
+def _has_active(store) -> bool:
+    return EntitySync.objects.filter(store=store, state__in=ACTIVE).exists()
+
+
 def _walk(store, client, lease) -> str:
     rows = [es for es in entity_rows(store) if es.state in ACTIVE]
     for es in rows:
-        _launch(store, es, client)
+        try:
+            _launch(store, es, client)
+        except sync_bulk.EntityStopped:
+            es.state = EntityState.OFF  # not ours any more; skipped below
     for es in rows:
         if es.state not in ACTIVE:
             continue  # failed while launching
@@ -231,7 +244,7 @@ def _launch(store, es: EntitySync, client) -> None:
             _fail(store, es, *cause_failure(es, e))
             return
         es.operations[part] = {"gid": gid, "groups_done": 0}
-        es.save(update_fields=["operations"])
+        sync_bulk.save_progress(es, "operations")
 
 
 def _poll_budget() -> float:
@@ -240,10 +253,10 @@ def _poll_budget() -> float:
 
 def _drive(store, es: EntitySync, client, lease) -> str:
     """Import one entity to the end; return "synced", "failed" or "waiting"."""
-    if es.state == EntityState.PENDING:
-        es.state, es.progress_at = EntityState.SYNCING, clock.now()
-        es.save(update_fields=["state", "progress_at"])
     try:
+        if es.state == EntityState.PENDING:
+            es.state, es.progress_at = EntityState.SYNCING, clock.now()
+            sync_bulk.save_progress(es, "state", "progress_at")
         for part in sync_bulk.ENTITY_PARTS[es.entity]:
             if part not in es.operations:
                 _launch(store, es, client)
@@ -264,16 +277,21 @@ def _drive(store, es: EntitySync, client, lease) -> str:
             _note_total(es, part, node)
             sync_bulk.ingest_result(store, es, part, node.get("url"), client, lease)
             op["ingested"] = True
-            es.save(update_fields=["operations"])
+            sync_bulk.save_progress(es, "operations")
     except sync_bulk.BulkFailed as e:
         _fail(store, es, *bulk_cause(es, e))
         return "failed"
     except (ShopifyAuthError, ShopifyStoreUnavailable, sync_bulk.LeaseLost):
         raise
+    except sync_bulk.EntityStopped:
+        return "stopped"
     except ShopifyError as e:
         _fail(store, es, *cause_failure(es, e))
         return "failed"
-    _mark_synced(store, es)
+    try:
+        _mark_synced(store, es)
+    except sync_bulk.EntityStopped:
+        return "stopped"
     return "synced"
 
 
@@ -285,7 +303,7 @@ def _note_progress(es: EntitySync) -> None:
 def _note_total(es: EntitySync, part: str, node: dict) -> None:
     es.operations[part]["total"] = int(node.get("rootObjectCount") or 0)
     es.total = sum(int(o.get("total") or 0) for o in es.operations.values())
-    es.save(update_fields=["operations", "total"])
+    sync_bulk.save_progress(es, "operations", "total")
 
 
 def _mark_synced(store, es: EntitySync) -> None:
@@ -293,14 +311,17 @@ def _mark_synced(store, es: EntitySync) -> None:
     es.state, es.last_synced_at, es.progress_at, es.failure = EntityState.SYNCED, now, now, None
     if es.total is None or es.done > es.total:
         es.total = es.done
-    es.save(update_fields=["state", "last_synced_at", "progress_at", "failure", "total"])
+    sync_bulk.save_progress(es, "state", "last_synced_at", "progress_at", "failure", "total")
     if not EntitySync.objects.filter(store=store, state=EntityState.FAILED).exists():
         store_status.note_sync_succeeded(store)  # D10: one successful sync clears Error
 
 
 def _fail(store, es: EntitySync, failure: dict, error) -> None:
     es.state, es.failure, es.progress_at = EntityState.FAILED, failure, clock.now()
-    es.save(update_fields=["state", "failure", "progress_at"])
+    try:
+        sync_bulk.save_progress(es, "state", "failure", "progress_at")
+    except sync_bulk.EntityStopped:
+        return  # reset or turned off meanwhile: this attempt's failure no longer matters
     store_status.record_failure(
         store, f"sync_{es.entity}", error or failure["message"], failure.get("technical")
     )

@@ -21,7 +21,16 @@ from shoplink.integrations.shopify import ingest, mapping, queries
 from shoplink.integrations.shopify.jsonl import JsonlJoiner
 from shoplink.integrations.shopify.models import EntitySync
 
-__all__ = ["ENTITY_PARTS", "BulkFailed", "LeaseLost", "ingest_result", "poll", "start_part"]
+__all__ = [
+    "ENTITY_PARTS",
+    "BulkFailed",
+    "EntityStopped",
+    "LeaseLost",
+    "ingest_result",
+    "poll",
+    "save_progress",
+    "start_part",
+]
 
 FINISHED = frozenset({"COMPLETED", "FAILED", "CANCELED", "EXPIRED"})
 
@@ -87,6 +96,26 @@ class BulkFailed(Exception):
 
 class LeaseLost(Exception):
     """Another worker took over this store's import; stop without writing more."""
+
+
+class EntityStopped(Exception):
+    """The entity was reset (Re-sync, Retry) or turned off while this worker imported it."""
+
+
+def save_progress(es: EntitySync, *fields: str) -> None:
+    """Write ``fields`` of ``es`` only if it is still the same active attempt.
+
+    The guard (same run, still Pending/Syncing) is what makes "turning a category off
+    stops importing at once" (D14) and a Re-sync that restarts a running import safe:
+    the old attempt's next write fails here instead of overwriting the new state.
+    """
+    from shoplink.integrations.shopify.models import EntityState
+
+    updated = EntitySync.objects.filter(
+        pk=es.pk, run_id=es.run_id, state__in=(EntityState.PENDING, EntityState.SYNCING)
+    ).update(**{name: getattr(es, name) for name in fields})
+    if not updated:
+        raise EntityStopped(es.entity)
 
 
 class OperationBusy(Exception):
@@ -162,7 +191,7 @@ def ingest_result(store, es: EntitySync, part: str, url: str | None, client, lea
     _commit(store, es, part, handler, batch, lease)
     # Timings for Activity and bench/import.py: the whole part, and the writes alone.
     op["seconds"] = round(op.get("seconds", 0) + time.monotonic() - started, 3)
-    es.save(update_fields=["operations"])
+    save_progress(es, "operations")
 
 
 def _commit(store, es: EntitySync, part: str, handler: Part, batch: list, lease) -> None:
@@ -178,4 +207,4 @@ def _commit(store, es: EntitySync, part: str, handler: Part, batch: list, lease)
         op["ingest_seconds"] = round(op.get("ingest_seconds", 0) + time.monotonic() - started, 3)
         es.done += len(batch)
         es.progress_at = clock.now()
-        es.save(update_fields=["operations", "done", "progress_at"])
+        save_progress(es, "operations", "done", "progress_at")  # rolls the batch back if stopped

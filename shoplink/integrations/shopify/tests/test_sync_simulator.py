@@ -287,3 +287,53 @@ def test_bulk_finish_webhook_wakes_the_import(
         time.sleep(0.05)
     assert set(entity_states(store).values()) == {"synced"}
     assert_matches_simulator(shopify_sim, store)
+
+
+def drive_by_webhook(capture, store, rounds=100):
+    """Deliver ``bulk_operations/finish`` wake-ups until nothing is Pending or Syncing."""
+    for _ in range(rounds):
+        if not EntitySync.objects.filter(store=store, state__in=("pending", "syncing")).exists():
+            return
+        with capture(execute=True):
+            sync.on_bulk_finished(store, "gid://shopify/BulkOperation/any")
+        time.sleep(0.05)
+
+
+def test_turning_a_category_off_mid_import_stops_it(
+    shopify_sim, store, settings, django_capture_on_commit_callbacks
+):
+    from shoplink.integrations.shopify import sync_settings
+
+    settings.SHOPIFY_BULK_POLL_SECONDS = 0
+    shopify_sim.control(
+        "POST", f"/shops/{store.domain}/faults", {"bulk": {"mode": "stuck", "entity": "products"}}
+    )
+    run_sync(django_capture_on_commit_callbacks, store)
+    drive_by_webhook(django_capture_on_commit_callbacks, store, rounds=20)
+    assert entity_states(store)["products"] == "syncing"  # still exporting at Shopify
+
+    sync_settings.set_toggle(store, "sync_products", False)
+    drive_by_webhook(django_capture_on_commit_callbacks, store)
+    shopify_sim.control("POST", f"/shops/{store.domain}/faults", {"reset": True})
+
+    states = entity_states(store)
+    assert (states["products"], states["collections"]) == ("off", "off")
+    assert (states["customers"], states["orders"]) == ("synced", "synced")
+    assert not Product.objects.filter(source=store.source).exists()
+
+
+def test_resync_while_running_restarts_and_ends_exact(
+    shopify_sim, store, settings, django_capture_on_commit_callbacks
+):
+    settings.SHOPIFY_BULK_POLL_SECONDS = 0
+    run_sync(django_capture_on_commit_callbacks, store)
+    first = {es.entity: dict(es.operations) for es in EntitySync.objects.filter(store=store)}
+    run_sync(django_capture_on_commit_callbacks, store, "resync")
+    drive_by_webhook(django_capture_on_commit_callbacks, store)
+
+    assert set(entity_states(store).values()) == {"synced"}
+    assert_matches_simulator(shopify_sim, store)
+    for es in EntitySync.objects.filter(store=store):
+        old = {op["gid"] for op in first[es.entity].values()}
+        assert not old & {op["gid"] for op in es.operations.values()}  # new bulk operations
+    assert not SyncRun.objects.filter(store=store, finished_at__isnull=True).exists()
