@@ -89,6 +89,7 @@ class Generator:
         self.base = {k: d * 10**17 + shop_offset for k, d in _BASE_DIGIT.items()}
         self.loader = loader or (lambda kind, index: None)
         self.handle = domain.split(".")[0]
+        self._line_templates: dict = {}
 
     # ids and stamps -------------------------------------------------------------
     def num(self, kind: str, index: int) -> int:
@@ -215,31 +216,45 @@ class Generator:
     def _line(self, r: random.Random, num: int, typename: str) -> dict:
         pcount = max(self.counts.get("products", 1), 1)
         pi = r.randrange(pcount)
-        adj, noun, _ = PRODUCT_WORDS[pi % len(PRODUCT_WORDS)]
         vj = r.randrange(len(SIZES))
-        price = 10 + (pi * 7) % 90 + 0.99
         qty = r.randint(1, 3)
+        key = (typename, pi, vj)
+        base = self._line_templates.get(key)
+        if base is None:
+            base = self._line_templates[key] = self._line_template(typename, pi, vj)
+        # Shallow copy of a per-(product, size) template: the nested dicts are shared, which
+        # is safe because records are deep-copied before any change (Table.editable).
+        li = dict(base)
+        li["id"] = gid(typename, num)
+        li["quantity"] = li["currentQuantity"] = qty
+        li["originalTotalSet"] = money(li["_price"] * qty, self.currency)
+        return li
+
+    def _line_template(self, typename: str, pi: int, vj: int) -> dict:
+        adj, noun, _ = PRODUCT_WORDS[pi % len(PRODUCT_WORDS)]
+        price = 10 + (pi * 7) % 90 + 0.99
         vnum = self.num("products", pi) + 10**15 + vj
+        sku = f"{noun[:3].upper()}-{pi}-{SIZES[vj]}"
         return {
             "__typename": typename,
-            "id": gid(typename, num),
+            "id": None,
             "title": f"{adj} {noun}",
             "name": f"{adj} {noun} - {SIZES[vj]}",
             "variantTitle": SIZES[vj],
-            "sku": f"{noun[:3].upper()}-{pi}-{SIZES[vj]}",
-            "quantity": qty,
-            "currentQuantity": qty,
+            "sku": sku,
+            "quantity": 0,
+            "currentQuantity": 0,
             "vendor": "Acme",
             "requiresShipping": True,
             "taxable": True,
             "originalUnitPriceSet": money(price, self.currency),
             "discountedUnitPriceSet": money(price, self.currency),
-            "originalTotalSet": money(price * qty, self.currency),
+            "originalTotalSet": None,
             "variant": {
                 "__typename": "ProductVariant",
                 "id": gid("ProductVariant", vnum),
                 "legacyResourceId": str(vnum),
-                "sku": f"{noun[:3].upper()}-{pi}-{SIZES[vj]}",
+                "sku": sku,
                 "title": SIZES[vj],
                 "price": f"{price:.2f}",
             },
