@@ -87,7 +87,9 @@ def _why_not(store: ShopifyStore) -> str:
     return store_status.status_reason(store) or store.get_status_display()
 
 
-def _reset(es: EntitySync, run: SyncRun, now) -> None:
+def _reset(es: EntitySync, run: SyncRun, now) -> dict:
+    """Queue ``es`` for ``run``; return the operations of the attempt it replaces."""
+    previous = es.operations if es.state in ACTIVE else {}
     es.state = EntityState.PENDING
     es.run = run
     es.done = 0
@@ -96,6 +98,19 @@ def _reset(es: EntitySync, run: SyncRun, now) -> None:
     es.operations = {}
     es.progress_at = now
     es.save()
+    return previous
+
+
+def cancel_superseded(store: ShopifyStore, superseded: list[dict]) -> None:
+    """Cancel the Shopify bulk operations of attempts a new run replaced (best effort)."""
+    if not any(superseded):
+        return
+    client = client_for(store)
+    for operations in superseded:
+        try:
+            sync_bulk.cancel_unfinished(client, operations)
+        except ShopifyError as e:
+            log.warning("could not cancel superseded bulk operations: %s", e.code or e)
 
 
 def start_sync(store: ShopifyStore, kind: str = "initial") -> SyncRun:
@@ -109,16 +124,18 @@ def start_sync(store: ShopifyStore, kind: str = "initial") -> SyncRun:
     _require_syncable(store)
     _sync_subscriptions(store)
     now = clock.now()
+    superseded = []
     with transaction.atomic():
         run = SyncRun.objects.create(store=store, kind=kind, started_at=now)
         for es in entity_rows(store):
             if entity_enabled(store, es.entity):
-                _reset(es, run, now)
+                superseded.append(_reset(es, run, now))
             else:
                 es.state, es.run, es.operations = EntityState.OFF, None, {}
                 es.save(update_fields=["state", "run", "operations"])
         store_status.log_activity(store, "sync", _RUN_LABEL[kind] + " started")
         _wake(store)
+    cancel_superseded(store, superseded)
     return run
 
 
@@ -152,9 +169,10 @@ def retry_entity(store: ShopifyStore, entity: str) -> SyncRun:
     with transaction.atomic():
         es = next(e for e in entity_rows(store) if e.entity == entity)
         run = SyncRun.objects.create(store=store, kind="retry", started_at=now)
-        _reset(es, run, now)
+        superseded = _reset(es, run, now)
         store_status.log_activity(store, "sync", f"Retry of {es.get_entity_display()} started")
         _wake(store)
+    cancel_superseded(store, [superseded])
     return run
 
 

@@ -138,6 +138,22 @@ def start_part(client, part: str) -> str:
     return payload["bulkOperation"]["id"]
 
 
+def cancel_unfinished(client, operations: dict) -> int:
+    """Cancel the bulk operations of a superseded attempt; return how many were asked.
+
+    Shopify runs at most five bulk queries per shop (§4): a Re-sync that restarts a
+    stuck import must free the old ones first, or its own would wait behind them.
+    Best effort: an operation that already finished answers with a userError.
+    """
+    asked = 0
+    for op in operations.values():
+        if op.get("ingested") or not op.get("gid"):
+            continue
+        client.graphql(queries.BULK_OPERATION_CANCEL, queries.id_variables(op["gid"]))
+        asked += 1
+    return asked
+
+
 def status_of(client, gid: str) -> dict:
     """Return the BulkOperation node for ``gid`` (2026-01+ ``bulkOperation(id:)``)."""
     node = client.graphql(queries.BULK_OPERATION_STATUS, queries.id_variables(gid))["bulkOperation"]

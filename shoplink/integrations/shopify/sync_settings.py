@@ -18,7 +18,12 @@ from shoplink.core.errors import ValidationFailed
 from shoplink.integrations.shopify import status as store_status
 from shoplink.integrations.shopify.client import ShopifyError
 from shoplink.integrations.shopify.models import EntityState, ShopifyStore, SyncRun
-from shoplink.integrations.shopify.sync import ACTIVE, entity_enabled, entity_rows
+from shoplink.integrations.shopify.sync import (
+    ACTIVE,
+    cancel_superseded,
+    entity_enabled,
+    entity_rows,
+)
 
 # (field, exact label) in drawer order (D14, reference 2.4).
 INBOUND = (
@@ -52,20 +57,26 @@ def set_toggle(store: ShopifyStore, field: str, on: bool) -> None:
     with transaction.atomic():
         setattr(store, field, on)
         ShopifyStore.objects.filter(pk=store.pk).update(**{field: on})
-        _apply_entity_states(store)
+        stopped = _apply_entity_states(store)
         store_status.log_activity(
             store, "settings", f"{TOGGLES[field]} turned {'on' if on else 'off'}"
         )
+    if stopped and store_status.can_sync(store):
+        cancel_superseded(store, stopped)  # free Shopify's bulk slots at once
     if field.startswith("push_") and on:
         _check_write_scope(store)
     elif field.startswith("sync_") and (store.initial_sync_completed_at or store.last_bulk_sync_at):
         _resubscribe(store)
 
 
-def _apply_entity_states(store: ShopifyStore) -> None:
+def _apply_entity_states(store: ShopifyStore) -> list[dict]:
+    """Make disabled entities Off and re-enabled ones Pending; return stopped operations."""
+    stopped = []
     for es in entity_rows(store):
         enabled = entity_enabled(store, es.entity)
         if not enabled and es.state != EntityState.OFF:
+            if es.state in ACTIVE:
+                stopped.append(es.operations)
             es.state = EntityState.OFF
             es.save(update_fields=["state"])
         elif enabled and es.state == EntityState.OFF:
@@ -73,6 +84,7 @@ def _apply_entity_states(store: ShopifyStore) -> None:
             # stall sweeper leaves it alone until a run picks it up.
             es.state, es.progress_at, es.run = EntityState.PENDING, None, None
             es.save(update_fields=["state", "progress_at", "run"])
+    return stopped
 
 
 def _check_write_scope(store: ShopifyStore) -> None:

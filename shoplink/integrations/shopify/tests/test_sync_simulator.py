@@ -337,3 +337,31 @@ def test_resync_while_running_restarts_and_ends_exact(
         old = {op["gid"] for op in first[es.entity].values()}
         assert not old & {op["gid"] for op in es.operations.values()}  # new bulk operations
     assert not SyncRun.objects.filter(store=store, finished_at__isnull=True).exists()
+
+
+def test_resync_of_a_stuck_import_cancels_it_and_finishes(
+    shopify_sim, store, settings, django_capture_on_commit_callbacks
+):
+    """Troubleshooting: a stuck sync is restarted by Re-sync; the stuck export is cancelled."""
+    from shoplink.integrations.shopify import sync_bulk
+    from shoplink.integrations.shopify.client import client_for
+
+    settings.SHOPIFY_BULK_POLL_SECONDS = 0
+    shopify_sim.control(
+        "POST",
+        f"/shops/{store.domain}/faults",
+        {"bulk": {"mode": "stuck", "entity": "products", "times": 1}},
+    )
+    run_sync(django_capture_on_commit_callbacks, store)
+    drive_by_webhook(django_capture_on_commit_callbacks, store, rounds=20)
+    products = EntitySync.objects.get(store=store, entity="products")
+    assert products.state == "syncing"
+    stuck_gid = products.operations["products"]["gid"]
+
+    run_sync(django_capture_on_commit_callbacks, store, "resync")
+    drive_by_webhook(django_capture_on_commit_callbacks, store)
+
+    assert set(entity_states(store).values()) == {"synced"}
+    assert_matches_simulator(shopify_sim, store)
+    status = sync_bulk.status_of(client_for(store), stuck_gid)["status"]
+    assert status in ("CANCELING", "CANCELED")
