@@ -105,7 +105,9 @@ def test_scope_reduction_turns_the_card_amber(page, connected, shopify_sim, scre
         "POST", f"/shops/{connected}/scopes", {"scopes": ["read_customers", "read_orders"]}
     )
     wait_for_status(connected, StoreStatus.RECONNECT_REQUIRED)
-    page.reload()
+    # No reload: the card refreshes itself (every 15 s) when the status changes server-side.
+    badge = card(page, connected).locator(".status-badge")
+    expect(badge).to_have_text("Reconnect required", timeout=25000)
     expect_badge(page, connected, "Reconnect required", "amber")
     expect(card(page, connected).locator(".status-reason")).to_contain_text("read_products")
     screenshot("lifecycle-scopes-reduced-amber")
