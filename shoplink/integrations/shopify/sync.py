@@ -42,10 +42,14 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "advance",
+    "cancel_superseded",
     "entity_enabled",
+    "fail_entity",
+    "note_progress",
     "on_bulk_finished",
     "retry_entity",
     "start_sync",
+    "wake",
 ]
 
 ORDER = [Entity.CUSTOMERS, Entity.ORDERS, Entity.PRODUCTS, Entity.COLLECTIONS]
@@ -134,7 +138,7 @@ def start_sync(store: ShopifyStore, kind: str = "initial") -> SyncRun:
                 es.state, es.run, es.operations = EntityState.OFF, None, {}
                 es.save(update_fields=["state", "run", "operations"])
         store_status.log_activity(store, "sync", _RUN_LABEL[kind] + " started")
-        _wake(store)
+        wake(store)
     cancel_superseded(store, superseded)
     return run
 
@@ -171,7 +175,7 @@ def retry_entity(store: ShopifyStore, entity: str) -> SyncRun:
         run = SyncRun.objects.create(store=store, kind="retry", started_at=now)
         superseded = _reset(es, run, now)
         store_status.log_activity(store, "sync", f"Retry of {es.get_entity_display()} started")
-        _wake(store)
+        wake(store)
     cancel_superseded(store, [superseded])
     return run
 
@@ -179,10 +183,11 @@ def retry_entity(store: ShopifyStore, entity: str) -> SyncRun:
 def on_bulk_finished(store: ShopifyStore, bulk_operation_gid: str) -> None:
     """``bulk_operations/finish`` arrived: wake the importer (polling is the fallback)."""
     if EntitySync.objects.filter(store=store, state__in=ACTIVE).exists():
-        _wake(store)
+        wake(store)
 
 
-def _wake(store: ShopifyStore) -> None:
+def wake(store: ShopifyStore) -> None:
+    """Enqueue the step function for ``store`` once the current transaction commits."""
     from shoplink.integrations.shopify import tasks_sync
 
     enqueue_on_commit(tasks_sync.advance_sync, store.pk)
@@ -254,12 +259,12 @@ def _launch(store, es: EntitySync, client) -> None:
         except sync_bulk.OperationBusy:
             return  # Shopify's five are busy: _drive starts it later
         except sync_bulk.BulkFailed as e:
-            _fail(store, es, *bulk_cause(es, e))
+            fail_entity(store, es, *bulk_cause(es, e))
             return
         except (ShopifyAuthError, ShopifyStoreUnavailable):
             raise
         except ShopifyError as e:
-            _fail(store, es, *cause_failure(es, e))
+            fail_entity(store, es, *cause_failure(es, e))
             return
         es.operations[part] = {"gid": gid, "groups_done": 0}
         sync_bulk.save_progress(es, "operations")
@@ -286,7 +291,7 @@ def _drive(store, es: EntitySync, client, lease) -> str:
             if op.get("ingested"):
                 continue
             node = sync_bulk.poll(
-                client, op["gid"], on_progress=lambda n: _note_progress(es), budget=_poll_budget()
+                client, op["gid"], on_progress=lambda n: note_progress(es), budget=_poll_budget()
             )
             if node is None:
                 return "waiting"
@@ -297,14 +302,14 @@ def _drive(store, es: EntitySync, client, lease) -> str:
             op["ingested"] = True
             sync_bulk.save_progress(es, "operations")
     except sync_bulk.BulkFailed as e:
-        _fail(store, es, *bulk_cause(es, e))
+        fail_entity(store, es, *bulk_cause(es, e))
         return "failed"
     except (ShopifyAuthError, ShopifyStoreUnavailable, sync_bulk.LeaseLost):
         raise
     except sync_bulk.EntityStopped:
         return "stopped"
     except ShopifyError as e:
-        _fail(store, es, *cause_failure(es, e))
+        fail_entity(store, es, *cause_failure(es, e))
         return "failed"
     try:
         _mark_synced(store, es)
@@ -313,7 +318,8 @@ def _drive(store, es: EntitySync, client, lease) -> str:
     return "synced"
 
 
-def _note_progress(es: EntitySync) -> None:
+def note_progress(es: EntitySync) -> None:
+    """Record that ``es`` moved (a batch, or Shopify's objectCount): the D17 clock."""
     es.progress_at = clock.now()
     EntitySync.objects.filter(pk=es.pk).update(progress_at=es.progress_at)
 
@@ -334,7 +340,8 @@ def _mark_synced(store, es: EntitySync) -> None:
         store_status.note_sync_succeeded(store)  # D10: one successful sync clears Error
 
 
-def _fail(store, es: EntitySync, failure: dict, error) -> None:
+def fail_entity(store, es: EntitySync, failure: dict, error) -> None:
+    """Mark ``es`` Failed with a merchant cause; the store's status follows (D10, D13)."""
     es.state, es.failure, es.progress_at = EntityState.FAILED, failure, clock.now()
     try:
         sync_bulk.save_progress(es, "state", "failure", "progress_at")
@@ -349,7 +356,7 @@ def _fail(store, es: EntitySync, failure: dict, error) -> None:
 def _fail_active(store, error: ShopifyError) -> None:
     """Access is gone (401) or the store is frozen: nothing active can finish now."""
     for es in EntitySync.objects.filter(store=store, state__in=ACTIVE):
-        _fail(store, es, *cause_failure(es, error))
+        fail_entity(store, es, *cause_failure(es, error))
 
 
 def _reschedule(store) -> None:

@@ -16,7 +16,7 @@ from shoplink.integrations.shopify import status as store_status
 from shoplink.integrations.shopify import sync_bulk
 from shoplink.integrations.shopify.client import ShopifyError, client_for
 from shoplink.integrations.shopify.models import EntityState, EntitySync, ShopifyStore
-from shoplink.integrations.shopify.sync import ACTIVE, _fail, _note_progress, _wake
+from shoplink.integrations.shopify.sync import ACTIVE, fail_entity, note_progress, wake
 
 __all__ = ["recover_stalled"]
 
@@ -41,7 +41,7 @@ def recover_stalled() -> int:
             store=store, state=EntityState.SYNCING, progress_at__lt=now - STALL_AFTER
         ):
             _recover(store, es)
-        _wake(store)
+        wake(store)
         woken += 1
     return woken
 
@@ -56,7 +56,7 @@ def _recover(store, es: EntitySync) -> None:
     except ShopifyError:
         ready = False
     if ready and set(es.operations) == set(sync_bulk.ENTITY_PARTS[es.entity]):
-        _note_progress(es)  # resumed by the wake-up below
+        note_progress(es)  # resumed by the wake-up below
         return
     failure = {
         "at": clock.now().isoformat(),
@@ -64,4 +64,4 @@ def _recover(store, es: EntitySync) -> None:
         "action": "No progress for 15 minutes. Press Retry to import this entity again.",
         "technical": {"operations": [op.get("gid") for op in es.operations.values()]},
     }
-    _fail(store, es, failure, None)
+    fail_entity(store, es, failure, None)
