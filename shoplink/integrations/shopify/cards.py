@@ -78,10 +78,12 @@ def details_context(store: ShopifyStore) -> dict[str, Any]:
     failure = dict(store.last_failure) if store.last_failure else None
     if failure:
         failure["when"] = _when(failure.get("at"))
+    last_check = store.health_checks.first()
     return {
         "store": store,
         "badge_class": status.BADGE_CLASS.get(store.status, "badge-grey"),
         "reason": status.status_reason(store),
+        "webhooks": (last_check.results.get("_webhooks") if last_check else None) or {},
         "readiness": [
             {"label": label, "ok": readiness.get(label), "checked": checked and label in readiness}
             for label in status.READINESS_LABELS
