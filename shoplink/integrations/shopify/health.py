@@ -33,6 +33,14 @@ from shoplink.integrations.shopify.models import HealthCheck, ShopifyStore, Stor
 OAUTH, TOKEN, SCOPES, API, INITIAL_SYNC = status.READINESS_LABELS
 MSG_COMPLETED = "Health check completed"
 MSG_FAILED = "Health check failed"
+# What the merchant should do per failed item (reference 2.7 failure → cause → fix).
+FIXES = {
+    OAUTH: "Reconnect the store from its card.",
+    TOKEN: "Reconnect the store from its card.",
+    SCOPES: "Reconnect to re-approve the full scope set.",
+    API: "Wait a few minutes, then run a fresh health check.",
+    INITIAL_SYNC: "Open Sync settings and run the initial sync.",
+}
 INFO_FIELDS = ["name", "email", "custom_domain", "plan", "currency", "country", "timezone"]
 
 
@@ -192,4 +200,5 @@ def _apply_outcome(store: ShopifyStore, results: dict, passed: bool, error) -> N
         status.record_failure(store, "health_check", error)
     elif error is None:
         first = failed[0]
-        status.record_failure(store, "health_check", f"{first} failed: {results[first]['detail']}")
+        message = f"{first} failed: {results[first]['detail']} {FIXES[first]}"
+        status.record_failure(store, "health_check", message)

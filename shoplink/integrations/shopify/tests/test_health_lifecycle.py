@@ -103,7 +103,9 @@ def test_initial_sync_not_run_fails_its_item_and_sets_error(admin_client, store)
     assert toast == "Health check failed"
     assert store.status == StoreStatus.ERROR
     assert store.readiness["Initial sync complete"] is False
-    assert '<li data-item="Initial sync complete" data-ok="fail">' in details(admin_client, store)
+    html = details(admin_client, store)
+    assert '<li data-item="Initial sync complete" data-ok="fail">' in html
+    assert "Open Sync settings and run the initial sync." in html
 
 
 def test_revoked_token_fails_oauth_connected(admin_client, store, shopify_sim):
