@@ -278,6 +278,13 @@ def _after_connect(store: ShopifyStore) -> None:
     if not reconnected and store.customer_list_id is None:
         _create_customer_list(store)
     status.mark_connected(store)
+    missing = missing_scopes(store)
+    if missing:
+        # D10: a needed scope missing from the grant is Reconnect required, even right
+        # after a connect (the merchant's store trimmed the scopes on install).
+        status.mark_reconnect_required(
+            store, "Shopify granted fewer scopes than needed; missing: " + ", ".join(missing)
+        )
     status.log_activity(
         store,
         "connect",

@@ -245,3 +245,21 @@ def test_required_scopes_follow_write_toggles_and_extra_scopes(project, settings
         "read_products",
         "write_customers",
     ]
+
+
+def test_reconnect_with_a_scope_still_withheld_stays_reconnect_required(
+    admin_client, shopify_sim, unique_shop
+):
+    connect(admin_client, unique_shop)
+    shopify_sim.control(
+        "POST", f"/shops/{unique_shop}/scopes", {"scopes": ["read_customers", "read_orders"]}
+    )
+    store = ShopifyStore.objects.get(domain=unique_shop)
+    started = admin_client.post(
+        f"/integrations/shopify/stores/{store.pk}/reconnect/", HTTP_HX_REQUEST="true"
+    )
+    follow_callback(admin_client, decide(started["HX-Redirect"]))
+    store.refresh_from_db()
+    assert store.granted_scopes == ["read_customers", "read_orders"]
+    assert store.status == StoreStatus.RECONNECT_REQUIRED
+    assert "read_products" in store.reconnect_reason
