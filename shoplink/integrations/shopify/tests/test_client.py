@@ -378,3 +378,24 @@ def test_idle_grants_are_refreshed_before_the_refresh_token_runs_out(project):
     fresh.refresh_from_db()
     assert crypto.decrypt(due.refresh_token_enc) == "shprt_new"
     assert crypto.decrypt(fresh.refresh_token_enc) == "shprt_old"
+
+
+@pytest.mark.django_db
+def test_tokens_never_reach_logs_errors_or_activity(project, caplog):
+    caplog.set_level("DEBUG")
+    store = make_store(project, expires_in=60)
+    fake = FakeShopify(httpx.Response(401, json={"errors": "bad"}), httpx.Response(500))
+    with pytest.raises(ShopifyError) as info:
+        fake.client(store).graphql(queries.SHOP_INFO)
+    store.refresh_from_db()
+    seen = " ".join(
+        [
+            caplog.text,
+            str(info.value),
+            json.dumps(info.value.technical()),
+            json.dumps(store.last_failure),
+            *store.activity.values_list("message", flat=True),
+        ]
+    )
+    for secret in ("shpat_old", "shprt_old", "shpat_new", "shprt_new", "shoplink-test-secret"):
+        assert secret not in seen
