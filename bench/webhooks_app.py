@@ -42,6 +42,8 @@ HUEY["consumer"] = {  # noqa: F405
     "backoff": 1.05,
     "max_delay": 0.05,
 }
+if os.environ.get("BENCH_CONN_MAX_AGE"):
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ["BENCH_CONN_MAX_AGE"])  # noqa: F405
 if os.environ.get("BENCH_QUEUE_FSYNC", "1") == "0":
     HUEY["fsync"] = False  # noqa: F405
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "ERROR"}}

@@ -2,11 +2,10 @@
 
 SQLite allows a single writer; a second one waits in its busy handler, which sleeps
 1, 2, 5, 10 … 100 ms between retries, so under a webhook storm most of a request's time
-is spent asleep. The receiver's INSERT takes this lock first: a thread lock within the
+is spent asleep, and a busy worker can starve the receiver. The receiver's INSERT and
+each delivery's processing take this lock first: a re-entrant thread lock within the
 process, then ``flock`` on a file beside the database, which the kernel hands over the
-moment it is released. Other databases have row locks and get a no-op. Processing does
-not take it: on-commit callbacks (and, in tests, whole jobs) run inside its transaction,
-and holding a process-wide lock across them would stall every receiver.
+moment it is released. Other databases have row locks and get a no-op.
 """
 
 from __future__ import annotations
