@@ -201,6 +201,7 @@ def real_queue(settings):
     from huey.contrib.djhuey import HUEY
 
     HUEY.immediate = False
+    HUEY.flush()  # jobs another test left in this run's storage are not ours
     yield HUEY
     HUEY.flush()
     HUEY.immediate = True
