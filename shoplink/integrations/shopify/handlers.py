@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 # The sweeper picks up deliveries left "received" this long (a worker died mid-way).
 STALE_AFTER = dt.timedelta(seconds=60)
 LAST_WEBHOOK_EVERY = dt.timedelta(seconds=1)
+# Topics that create what other deliveries wait for (a buyer, an order).
+_MAY_UNBLOCK = ("customers/", "orders/")
 
 
 Handler = Callable[[ShopifyStore, dict, Context], None]
@@ -121,7 +123,7 @@ def process_delivery(delivery_id: int) -> str:
             log.exception("webhook delivery %s (%s) failed", delivery.pk, delivery.topic)
             return _retry_later(delivery, f"Error: {type(error).__name__}")
         _finish(delivery, state, note, ctx.resource)
-    if delivery.topic.startswith("customers/") and state == DeliveryState.PROCESSED:
+    if delivery.topic.startswith(_MAY_UNBLOCK) and state == DeliveryState.PROCESSED:
         _wake_waiting(delivery.shop_domain)
     return state
 
@@ -190,7 +192,7 @@ def _retry_later(delivery: WebhookDelivery, note: str) -> str:
 
 
 def _wake_waiting(shop_domain: str) -> None:
-    """Re-enqueue deliveries of the shop waiting for a record a customer topic may bring."""
+    """Re-enqueue deliveries of the shop waiting for a record this delivery may have brought."""
     from shoplink.integrations.shopify.tasks_webhooks import process_webhook
 
     waiting = WebhookDelivery.objects.filter(

@@ -264,6 +264,22 @@ def test_an_order_before_its_customer_waits_then_lands_linked(store, deliver):
     assert placed.contact == row.contact
 
 
+def test_a_refund_before_its_order_waits_then_lands(project, deliver):
+    make_store(project, SHOP, sync_customers=False)
+    refund = {
+        "id": 929361462,
+        "order_id": 820982911946154508,
+        "created_at": "2022-01-04T00:00:00Z",
+        "transactions": [{"kind": "refund", "status": "success", "amount": "10.00"}],
+    }
+    deliver("refunds/create", refund, SHOP, webhook_id="refund-first")
+    row = WebhookDelivery.objects.get(webhook_id="refund-first")
+    assert (row.state, row.note) == (DeliveryState.RECEIVED, "Waiting for order 820982911946154508")
+    deliver("orders/create", load("orders/updated"), SHOP)
+    assert WebhookDelivery.objects.get(webhook_id="refund-first").state == DeliveryState.PROCESSED
+    assert Event.objects.get(name="shopify_order_refunded").data["order_number"] == 1234
+
+
 def test_orders_create_stores_the_order_and_emits_placed_and_one_per_line(project, deliver):
     make_store(project, SHOP, sync_customers=False)
     order = load("orders/updated")
