@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import traceback
 from collections.abc import Callable
 
 import orjson
@@ -119,8 +120,15 @@ def process_delivery(delivery_id: int) -> str:
         except NotFoundYet as waiting:
             return _retry_later(delivery, str(waiting))
         except Exception as error:
-            # Never personal data in logs: the class name and the delivery id only.
-            log.exception("webhook delivery %s (%s) failed", delivery.pk, delivery.topic)
+            # Never personal data in logs: an exception's message may quote payload values,
+            # so only its class and the stack (code lines, no values) are written.
+            log.error(
+                "webhook delivery %s (%s) failed with %s\n%s",
+                delivery.pk,
+                delivery.topic,
+                type(error).__name__,
+                "".join(traceback.format_tb(error.__traceback__)),
+            )
             return _retry_later(delivery, f"Error: {type(error).__name__}")
         _finish(delivery, state, note, ctx.resource)
     if delivery.topic.startswith(_MAY_UNBLOCK) and state == DeliveryState.PROCESSED:

@@ -135,3 +135,26 @@ def test_the_sweeper_processes_deliveries_left_unprocessed(client, store, frozen
     frozen_clock.advance(dt.timedelta(minutes=2))
     run_sweepers()
     assert WebhookDelivery.objects.get(webhook_id="lost").state == DeliveryState.PROCESSED
+
+
+def test_a_failing_delivery_is_retried_then_failed_without_personal_data_in_logs(
+    store, deliver, caplog, frozen_clock
+):
+    """A payload our mapping cannot read fails after bounded retries; logs name no one."""
+    import datetime as dt
+
+    from shoplink.integrations.shopify.handlers_base import MAX_ATTEMPTS
+    from shoplink.queue.jobs import run_sweepers
+
+    frozen_clock.freeze(dt.datetime(2026, 7, 1, 12, tzinfo=dt.UTC))
+    broken = {"email": "secret.person@example.com", "line_items": "not a list"}  # no "id"
+    deliver("orders/create", broken, SHOP, webhook_id="broken")
+    row = WebhookDelivery.objects.get(webhook_id="broken")
+    assert (row.state, row.note, row.attempts) == ("received", "Error: KeyError", 1)
+    for _ in range(MAX_ATTEMPTS):
+        frozen_clock.advance(dt.timedelta(minutes=2))
+        run_sweepers()
+    row.refresh_from_db()
+    assert (row.state, row.attempts, row.body) == (DeliveryState.FAILED, MAX_ATTEMPTS, None)
+    assert "secret.person" not in caplog.text
+    assert "KeyError" in caplog.text
