@@ -6,6 +6,7 @@ Every step goes through the UI a merchant sees; the simulator plays Shopify's in
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import Page, expect
 
@@ -62,3 +63,20 @@ def expect_badge(page: Page, domain: str, text: str, colour: str) -> None:
 def close_drawer(page: Page) -> None:
     page.keyboard.press("Escape")
     expect(page.locator("#drawer-root .drawer")).to_have_count(0)
+
+
+def wait_for_webhook(sim, shop: str, topic: str, timeout: float = 20) -> None:
+    """Wait until the simulator delivered ``topic`` for ``shop`` (answered 200).
+
+    Lets a test end only after Shopify's asynchronous webhook has landed, so a late
+    delivery never writes into the next test's database.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        log = sim.control("GET", f"/shops/{shop}/webhook-log")
+        entries = log if isinstance(log, list) else log.get("deliveries", log.get("log", []))
+        if any(e.get("topic") == topic and e.get("status") == 200 for e in entries):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{topic} was not delivered for {shop}")
+        time.sleep(0.2)

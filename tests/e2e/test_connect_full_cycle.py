@@ -24,6 +24,7 @@ from tests.e2e.connect_flows import (
     install,
     menu_item,
     use_live_server,
+    wait_for_webhook,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.simulator]
@@ -111,3 +112,4 @@ def test_connect_sync_check_disconnect_reconnect_delete_with_real_data(
     assert counts(project, store.source) == {"contacts": 0, "orders": 0, "products": 0}
     assert not ContactList.objects.filter(pk=store.customer_list_id).exists()
     assert shopify_sim.control("GET", f"/shops/{unique_shop}")["installed"] is False
+    wait_for_webhook(shopify_sim, unique_shop, "app/uninstalled")

@@ -25,6 +25,7 @@ from tests.e2e.connect_flows import (
     install,
     menu_item,
     use_live_server,
+    wait_for_webhook,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.simulator]
@@ -277,3 +278,4 @@ def test_disconnect_reconnect_and_delete_behave_as_d29_to_d31(
     assert after == {"contacts": 0, "orders": 0, "products": 0, "events": 0, "list_members": 0}
     assert not ContactList.objects.filter(pk=store.customer_list_id).exists()
     assert shopify_sim.control("GET", f"/shops/{connected}")["installed"] is False
+    wait_for_webhook(shopify_sim, connected, "app/uninstalled")

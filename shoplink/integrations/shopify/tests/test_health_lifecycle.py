@@ -49,6 +49,9 @@ def store(admin_client, shopify_sim, unique_shop):
             "checkouts": 1,
         },
     )
+    # The live server cannot see this test's data: drop the shop's webhooks at the
+    # simulator rather than let failed deliveries be retried into later tests.
+    shopify_sim.control("POST", f"/shops/{unique_shop}/faults", {"webhooks": {"drop_rate": 1.0}})
     connect(admin_client, unique_shop)
     return ShopifyStore.objects.get(domain=unique_shop)
 

@@ -251,6 +251,8 @@ def test_reconnect_with_a_scope_still_withheld_stays_reconnect_required(
     admin_client, shopify_sim, unique_shop
 ):
     connect(admin_client, unique_shop)
+    # No live-server data in this test: drop app/scopes_update at the simulator.
+    shopify_sim.control("POST", f"/shops/{unique_shop}/faults", {"webhooks": {"drop_rate": 1.0}})
     shopify_sim.control(
         "POST", f"/shops/{unique_shop}/scopes", {"scopes": ["read_customers", "read_orders"]}
     )
