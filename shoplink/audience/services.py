@@ -27,6 +27,7 @@ from shoplink.audience.models import (
 )
 from shoplink.core import clock
 from shoplink.core.errors import ValidationFailed
+from shoplink.core.fastwrite import insert_objects, update_objects
 
 # Sent after a local (non-Shopify) consent change commits; integrations listen to push
 # opt-outs back (D21) without the audience app knowing they exist.
@@ -123,15 +124,15 @@ def upsert_contacts(
         )
     with transaction.atomic():
         if to_create:
-            Contact.objects.bulk_create(to_create, batch_size=500)
-            if to_create[0].pk is None:  # backends that do not return ids
-                ids = dict(
-                    Contact.objects.filter(
-                        project=project, external_id__in=[c.external_id for c in to_create]
-                    ).values_list("external_id", "id")
-                )
-                for c in to_create:
-                    c.pk = ids[c.external_id]
+            insert_objects(Contact, to_create)
+            # Executemany returns no ids: one SELECT maps external ids to ids.
+            ids = dict(
+                Contact.objects.filter(
+                    project=project, external_id__in=[c.external_id for c in to_create]
+                ).values_list("external_id", "id")
+            )
+            for c in to_create:
+                c.pk = ids[c.external_id]
             for c in to_create:
                 results[c.external_id].contact_id = c.pk
         if to_update:
@@ -139,7 +140,7 @@ def upsert_contacts(
             now = clock.now()
             for c in to_update:
                 c.updated_at = now
-            Contact.objects.bulk_update(to_update, sorted(update_fields), batch_size=500)
+            update_objects(Contact, to_update, sorted(update_fields))
     return [results[str(r.external_id)] for r in records]
 
 
@@ -185,7 +186,7 @@ def update_attributes(project, values: dict[int, dict[str, Any]]) -> int:
         merged = dict(contact.attributes or {})
         merged.update(values[contact.pk])
         contact.attributes = merged
-    Contact.objects.bulk_update(contacts, ["attributes"], batch_size=500)
+    update_objects(Contact, contacts, ["attributes"])
     return len(contacts)
 
 

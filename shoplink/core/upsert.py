@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db import models, transaction
 
+from shoplink.core.fastwrite import insert_objects, update_objects
+
 
 @dataclass
 class RowChange:
@@ -90,19 +92,19 @@ def upsert_rows(
         out.append(RowChange(pk=row.pk, external_id=k, changed=changed, previous=previous))
     with transaction.atomic():
         if creates:
-            model.objects.bulk_create(creates, batch_size=500)
-            if creates[0].pk is None:
-                ids = dict(
-                    model.objects.filter(
-                        project=project,
-                        source=source,
-                        **{f"{key}__in": [getattr(c, key) for c in creates]},
-                    ).values_list(key, "id")
-                )
-                for c in creates:
-                    c.pk = ids[getattr(c, key)]
+            insert_objects(model, creates)
+            # Ids are not read back by executemany: one SELECT maps keys to ids.
+            ids = dict(
+                model.objects.filter(
+                    project=project,
+                    source=source,
+                    **{f"{key}__in": [getattr(c, key) for c in creates]},
+                ).values_list(key, "id")
+            )
+            for c in creates:
+                c.pk = ids[getattr(c, key)]
         if updates:
-            model.objects.bulk_update(updates, sorted(update_fields), batch_size=500)
+            update_objects(model, updates, sorted(update_fields))
     by_key = {getattr(c, key): c.pk for c in creates}
     for change in out:
         if change.created:
