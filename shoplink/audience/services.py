@@ -27,7 +27,7 @@ from shoplink.audience.models import (
 )
 from shoplink.core import clock
 from shoplink.core.errors import ValidationFailed
-from shoplink.core.fastwrite import insert_objects, update_objects
+from shoplink.core.fastwrite import insert_dicts, update_objects
 
 # Sent after a local (non-Shopify) consent change commits; integrations listen to push
 # opt-outs back (D21) without the audience app knowing they exist.
@@ -95,10 +95,7 @@ def upsert_contacts(
     for key, record in newest.items():
         contact = existing.get(key)
         if contact is None:
-            contact = Contact(project=project, external_id=key, source=source)
-            _assign(contact, record)
-            contact.source_created_at = _value(record, "source_created_at")
-            to_create.append(contact)
+            to_create.append(_new_contact_row(project, key, source, record))
             results[key] = ContactChange(contact_id=0, external_id=key, created=True)
             continue
         if contact.source_updated_at and not _newer(
@@ -124,17 +121,15 @@ def upsert_contacts(
         )
     with transaction.atomic():
         if to_create:
-            insert_objects(Contact, to_create)
+            insert_dicts(Contact, to_create)
             # Executemany returns no ids: one SELECT maps external ids to ids.
             ids = dict(
                 Contact.objects.filter(
-                    project=project, external_id__in=[c.external_id for c in to_create]
+                    project=project, external_id__in=[c["external_id"] for c in to_create]
                 ).values_list("external_id", "id")
             )
             for c in to_create:
-                c.pk = ids[c.external_id]
-            for c in to_create:
-                results[c.external_id].contact_id = c.pk
+                results[c["external_id"]].contact_id = ids[c["external_id"]]
         if to_update:
             update_fields.add("updated_at")
             now = clock.now()
@@ -142,6 +137,19 @@ def upsert_contacts(
                 c.updated_at = now
             update_objects(Contact, to_update, sorted(update_fields))
     return [results[str(r.external_id)] for r in records]
+
+
+def _new_contact_row(project, key: str, source: str, record: ContactInput) -> dict[str, Any]:
+    """The column values of a contact created from ``record`` (unknown fields stay blank)."""
+    row: dict[str, Any] = {"project_id": project.pk, "external_id": key, "source": source}
+    for name in PROFILE_FIELDS:
+        value = _value(record, name)
+        row[name] = "" if value is None else str(value).strip()
+    tags = _value(record, "tags")
+    row["tags"] = list(tags) if tags is not None else []
+    row["source_updated_at"] = record.source_updated_at
+    row["source_created_at"] = _value(record, "source_created_at")
+    return row
 
 
 def _newer(a: dt.datetime | None, b: dt.datetime | None, *, allow_equal: bool = False) -> bool:

@@ -137,3 +137,41 @@ def update_objects(
                     for obj in batch
                 ],
             )
+
+
+def insert_dicts(model: type[models.Model], rows: Sequence[dict], batch_size: int = 500) -> None:
+    """INSERT plain dicts of ``attname -> value``; absent fields take their defaults.
+
+    Cheaper than ``insert_objects`` for large new batches: no model instances are built.
+    """
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    now = dt.datetime.now(dt.UTC)
+    defaults = {}
+    for f in fields:
+        if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add):
+            defaults[f.attname] = now
+        elif f.has_default() or not f.null:
+            defaults[f.attname] = f.get_default()
+        else:
+            defaults[f.attname] = None
+    attnames = [f.attname for f in fields]
+    convert = [_converter(f) for f in fields]
+    qn = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        qn(model._meta.db_table),
+        ", ".join(qn(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    pairs = list(zip(attnames, convert, strict=True))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start : start + batch_size]
+            cursor.executemany(
+                sql,
+                [
+                    [conv(row[name] if name in row else defaults[name]) for name, conv in pairs]
+                    for row in batch
+                ],
+            )

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from shoplink.core.fastwrite import insert_objects, update_objects
+from shoplink.core.fastwrite import insert_dicts, update_objects
 
 
 @dataclass
@@ -44,6 +44,7 @@ def upsert_rows(
     written. Returns one change per distinct key, in first-seen order.
     """
     keep = set(getattr(model, "KEEP_WHEN_NONE", ()))
+    attnames = {name: model._meta.get_field(name).attname for name in fields}
     newest: dict[str, Any] = {}
     for record in records:
         k = str(getattr(record, key))
@@ -61,11 +62,12 @@ def upsert_rows(
     for k, record in newest.items():
         row = existing.get(k)
         if row is None:
-            row = model(project=project, source=source, **{key: k}, **(extra or {}))
+            # New rows are written as plain dicts (no model instances: bench/import.py).
+            new = {"project_id": project.pk, "source": source, key: k, **(extra or {})}
             for name in fields:
-                setattr(row, name, getattr(record, name))
-            row.source_updated_at = record.source_updated_at
-            creates.append(row)
+                new[attnames[name]] = getattr(record, name)
+            new["source_updated_at"] = record.source_updated_at
+            creates.append(new)
             out.append(RowChange(pk=0, external_id=k, created=True))
             continue
         if (
@@ -90,25 +92,23 @@ def upsert_rows(
             update_fields.add("source_updated_at")
             updates.append(row)
         out.append(RowChange(pk=row.pk, external_id=k, changed=changed, previous=previous))
+    ids: dict[str, int] = {}
     with transaction.atomic():
         if creates:
-            insert_objects(model, creates)
+            insert_dicts(model, creates)
             # Ids are not read back by executemany: one SELECT maps keys to ids.
             ids = dict(
                 model.objects.filter(
                     project=project,
                     source=source,
-                    **{f"{key}__in": [getattr(c, key) for c in creates]},
+                    **{f"{key}__in": [c[key] for c in creates]},
                 ).values_list(key, "id")
             )
-            for c in creates:
-                c.pk = ids[getattr(c, key)]
         if updates:
             update_objects(model, updates, sorted(update_fields))
-    by_key = {getattr(c, key): c.pk for c in creates}
     for change in out:
         if change.created:
-            change.pk = by_key[change.external_id]
+            change.pk = ids[change.external_id]
     return out
 
 
