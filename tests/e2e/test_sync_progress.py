@@ -49,7 +49,7 @@ def test_live_progress_and_states_in_order_then_resync(
         unique_shop,
         customers=3000,
         orders=4000,
-        products=1500,
+        products=5000,
         collections=6000,
         checkouts=10,
     )
