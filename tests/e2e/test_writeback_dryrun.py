@@ -11,6 +11,7 @@ from shoplink.integrations.shopify.tests.writeback_support import (
     import_contact,
 )
 from shoplink.integrations.shopify.writeback import mark_profiles_pending
+from tests.e2e.connect_flows import menu_item
 
 
 @pytest.mark.django_db(transaction=True)
@@ -37,13 +38,13 @@ def test_dry_run_shows_pending_writes(
     expect(page.get_by_text("No engagement changes to write.")).to_be_visible()
     screenshot("writeback-dry-run")
 
-    # the same content opens as a drawer from any page through htmx
+    # the merchant's way in: card menu -> Sync settings -> "Sync data to Shopify" section
     page.goto("/integrations/shopify/")
-    page.evaluate(
-        "url => htmx.ajax('GET', url, {target: '#drawer-root', swap: 'innerHTML'})",
-        f"/integrations/shopify/stores/{store.pk}/writeback/",
-    )
+    menu_item(page, unique_shop, "Sync settings").click()
+    section = page.locator("#drawer-root section", has_text="Sync data to Shopify")
+    section.get_by_role("button", name="Preview what will be written").click()
     drawer = page.locator("#drawer-root .drawer")
+    expect(drawer.get_by_role("heading", name="Data to Shopify dry run")).to_be_visible()
     expect(drawer).to_contain_text("Profile fill-in")
     page.wait_for_timeout(400)  # let the slide-in animation finish before the picture
     screenshot("writeback-dry-run-drawer")

@@ -44,10 +44,7 @@ MSG_DISCONNECT_CONFIRM = "Are you sure you want to disconnect? You can reconnect
 MSG_DISCONNECTED = "Store disconnected"
 MSG_DELETE_STARTED = "Deleting the store…"
 REASON_UNINSTALLED = "The app was uninstalled in Shopify"
-REASON_WRITE_SCOPE = (
-    "Sync data to Shopify needs the write_customers scope, which was not granted. "
-    "Reconnect to approve it."
-)
+REASON_WRITE_SCOPE = status.WRITE_SCOPE_REASON
 
 
 def disconnect_store(store: ShopifyStore) -> ShopifyStore:

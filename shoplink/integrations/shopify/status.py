@@ -36,6 +36,13 @@ STATUS_FIELDS = [
     "unavailable_reason",
 ]
 
+# The one merchant sentence for a Data-to-Shopify toggle without ``write_customers``
+# (D7). Toggling, the write-back pass and a refused write all set it, so the card
+# never shows three wordings for one cause.
+WRITE_SCOPE_REASON = (
+    "Shopify hasn't granted write access to customers (write_customers). Reconnect to approve it."
+)
+
 BADGE_CLASS = {
     StoreStatus.CONNECTED: "badge-green",
     StoreStatus.DISCONNECTED: "badge-grey",

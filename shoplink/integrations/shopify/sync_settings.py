@@ -94,7 +94,9 @@ def _check_write_scope(store: ShopifyStore) -> None:
     except ImportError:
         return
     missing = oauth.missing_scopes(store)
-    if missing:
+    if missing == [oauth.WRITE_SCOPE]:
+        store_status.mark_reconnect_required(store, store_status.WRITE_SCOPE_REASON)
+    elif missing:
         store_status.mark_reconnect_required(
             store, "Required scopes changed: reconnect to grant " + ", ".join(missing)
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 
-from shoplink.integrations.shopify import writeback_preview
+from shoplink.integrations.shopify import status, writeback_preview
 from shoplink.integrations.shopify.models import ShopifyStore
 from shoplink.projects.models import Role
 from shoplink.projects.permissions import project_role_required
@@ -23,6 +23,11 @@ def writeback_preview_view(request, store_id: int):
     return render_page(
         request,
         "shopify/writeback_preview.html",
-        {"store": store, "preview": preview, "nav": "integrations"},
+        {
+            "store": store,
+            "preview": preview,
+            "nav": "integrations",
+            "write_scope_reason": status.WRITE_SCOPE_REASON,
+        },
         fragment="shopify/_writeback_dryrun.html",
     )

@@ -32,14 +32,13 @@ from shoplink.core import clock
 from shoplink.integrations.shopify import queries
 from shoplink.integrations.shopify.errors import ShopifyAccessDenied, ShopifyUserError
 from shoplink.integrations.shopify.models import ShopifyStore, StoreStatus, WritebackState
+from shoplink.integrations.shopify.status import WRITE_SCOPE_REASON
 
 log = logging.getLogger(__name__)
 
 WRITE_SCOPE = "write_customers"
-MISSING_SCOPE_REASON = (
-    "Data to Shopify needs the write_customers permission, which this store has not "
-    "granted. Reconnect the store to approve it."
-)
+# The card's wording, defined once in status.py (one sentence for one cause).
+MISSING_SCOPE_REASON = WRITE_SCOPE_REASON
 WRITING_STATUSES = frozenset({StoreStatus.CONNECTED, StoreStatus.ERROR})
 REJECTED = "writeback_rejected"
 WRITTEN = "writeback"

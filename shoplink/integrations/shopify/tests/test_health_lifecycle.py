@@ -18,6 +18,7 @@ from shoplink.core import clock
 from shoplink.events.models import Event
 from shoplink.integrations.shopify import lifecycle, subscriptions
 from shoplink.integrations.shopify.models import ActivityEntry, ShopifyStore, StoreStatus
+from shoplink.integrations.shopify.status import WRITE_SCOPE_REASON
 from shoplink.integrations.shopify.tests.connect_helpers import connect
 
 pytestmark = [pytest.mark.simulator, pytest.mark.django_db]
@@ -189,7 +190,7 @@ def test_write_toggle_without_write_scope_requires_reconnect(store):
     lifecycle.check_write_scope(store)
     store.refresh_from_db()
     assert store.status == StoreStatus.RECONNECT_REQUIRED
-    assert "write_customers" in store.reconnect_reason
+    assert store.reconnect_reason == WRITE_SCOPE_REASON
 
 
 def test_missing_subscriptions_are_recreated_by_the_health_check(admin_client, store, shopify_sim):

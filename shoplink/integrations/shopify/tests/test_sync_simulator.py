@@ -213,7 +213,7 @@ def test_webhook_newer_row_is_not_overwritten_by_older_bulk_row(
 
 
 def test_reconciliation_repairs_changes_whose_webhooks_were_dropped(
-    shopify_sim, store, django_capture_on_commit_callbacks
+    shopify_sim, store, django_capture_on_commit_callbacks, admin_client
 ):
     run_sync(django_capture_on_commit_callbacks, store)
     last_synced = EntitySync.objects.get(store=store, entity="customers").last_synced_at
@@ -233,6 +233,10 @@ def test_reconciliation_repairs_changes_whose_webhooks_were_dropped(
     assert store.last_reconcile_repairs == 2 and store.last_reconciled_at is not None
     assert EntitySync.objects.get(store=store, entity="customers").last_synced_at == last_synced
     assert_matches_simulator(shopify_sim, store)
+    details = admin_client.get(f"/integrations/shopify/stores/{store.pk}/details/")
+    text = details.content.decode()
+    line = text.split('class="muted last-reconciled">', 1)[1].split("</p>", 1)[0]
+    assert "<time datetime=" in line and "2 records repaired" in line
     assert reconcile.reconcile_store(store) == 0  # a second pass finds nothing to repair
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from shoplink.audience.services import create_list
 from shoplink.integrations.shopify.models import ShopifyStore
+from shoplink.integrations.shopify.status import WRITE_SCOPE_REASON
 
 pytestmark = pytest.mark.django_db
 
@@ -135,9 +136,20 @@ def test_write_toggle_without_write_scope_requires_reconnect(admin_client, store
     store.refresh_from_db()
     assert store.push_profile is True
     assert store.status == "reconnect_required"
-    assert "write_customers" in store.reconnect_reason
+    assert store.reconnect_reason == WRITE_SCOPE_REASON
 
 
 def test_unknown_toggle_is_refused(admin_client, store):
     response = toggle(admin_client, store, "access_token_enc", True)
     assert "Unknown sync setting" in response.headers["HX-Trigger"]
+
+
+def test_data_to_shopify_section_opens_the_dry_run_drawer(admin_client, store):
+    html = drawer(admin_client, store)
+    outbound = html.split("Sync data to Shopify", 1)[1]
+    url = reverse("shopify:writeback_preview", args=[store.pk])
+    button = re.search(r"<button[^>]*>Preview what will be written</button>", outbound).group(0)
+    assert f'hx-get="{url}"' in button and 'hx-target="#drawer-root"' in button
+    response = admin_client.get(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "Data to Shopify dry run" in response.content.decode()

@@ -11,6 +11,7 @@ from shoplink.api.models import ApiKey
 from shoplink.audience.models import Consent
 from shoplink.events.models import Event
 from shoplink.integrations.shopify.models import ActivityEntry, StoreStatus, WebhookDelivery
+from shoplink.integrations.shopify.status import WRITE_SCOPE_REASON
 from shoplink.integrations.shopify.tests.writeback_support import (
     READ_SCOPES,
     connect_store,
@@ -168,6 +169,6 @@ def test_an_opt_out_without_write_customers_sets_reconnect_required(
 
     store.refresh_from_db()
     assert store.status == StoreStatus.RECONNECT_REQUIRED
-    assert "write_customers" in store.reconnect_reason
+    assert store.reconnect_reason == WRITE_SCOPE_REASON
     after = get_customer(shopify_sim, unique_shop, customer["id"])
     assert after["emailMarketingConsent"]["marketingState"] == "SUBSCRIBED"

@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from shoplink.api.models import ApiKey
+from shoplink.integrations.shopify.status import WRITE_SCOPE_REASON
 from shoplink.integrations.shopify.tests.writeback_support import (
     READ_SCOPES,
     connect_store,
@@ -80,7 +81,7 @@ def test_dry_run_warns_when_write_customers_is_missing(
 ):
     store = connect_store(shopify_sim, project, unique_shop, scopes=READ_SCOPES, push_profile=True)
     html = admin_client.get(reverse("shopify:writeback_preview", args=[store.pk])).content.decode()
-    assert "has not granted the write_customers permission" in html
+    assert WRITE_SCOPE_REASON.replace("'", "&#x27;") in html
 
 
 def test_dry_run_is_for_project_admins_of_that_store_only(

@@ -8,6 +8,7 @@ from django.test import Client
 from shoplink.api.models import ApiKey
 from shoplink.integrations.shopify import tasks_writeback
 from shoplink.integrations.shopify.models import ActivityEntry, StoreStatus
+from shoplink.integrations.shopify.status import WRITE_SCOPE_REASON
 from shoplink.integrations.shopify.tests.writeback_support import (
     READ_SCOPES,
     connect_store,
@@ -125,7 +126,7 @@ def test_a_write_without_write_customers_sets_reconnect_required(
         upsert(api, external_id=str(customer["id"]), first_name="Zed")
     store.refresh_from_db()
     assert store.status == StoreStatus.RECONNECT_REQUIRED
-    assert "write_customers" in store.reconnect_reason
+    assert store.reconnect_reason == WRITE_SCOPE_REASON
     assert get_customer(shopify_sim, unique_shop, customer["id"])["firstName"] in ("", None)
 
 
