@@ -26,7 +26,12 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Queue names per run, so parallel runs sharing one Redis never take each other's jobs.
-HUEY["name"] = "shoplink-test-" + os.path.basename(os.environ["SHOPLINK_DATA_DIR"])  # noqa: F405
+# xdist workers inherit the controller's data directory, so the worker id is part of the
+# name (and of the SQLite queue file): one worker's consumer never takes another's jobs.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+HUEY["name"] = f"shoplink-test-{os.path.basename(os.environ['SHOPLINK_DATA_DIR'])}-{_WORKER}"  # noqa: F405
+if "filename" in HUEY:  # noqa: F405
+    HUEY["filename"] = os.path.join(os.environ["SHOPLINK_DATA_DIR"], f"queue-{_WORKER}.sqlite3")  # noqa: F405
 # A worker or server subprocess started by a test uses the test's own database: the
 # ``worker_env`` fixture passes the live test database name here.
 if os.environ.get("SHOPLINK_TEST_DB_NAME"):

@@ -88,7 +88,7 @@ def _entities(store: ShopifyStore, rows: dict[str, EntitySync]) -> list[dict]:
 
 
 def _store_out(store: ShopifyStore) -> dict:
-    from shoplink.integrations.shopify.status import status_reason
+    from shoplink.integrations.shopify.status import READINESS_LABELS, status_reason
 
     rows = {es.entity: es for es in store.entity_syncs.all()}
     return {
@@ -98,7 +98,12 @@ def _store_out(store: ShopifyStore) -> dict:
         "status": store.status,
         "status_label": store.get_status_display(),
         "status_reason": status_reason(store),
-        "readiness": store.readiness or {},
+        # In the documented order: PostgreSQL's jsonb does not keep key order.
+        "readiness": {
+            label: (store.readiness or {})[label]
+            for label in READINESS_LABELS
+            if label in (store.readiness or {})
+        },
         "last_health_check_at": store.last_health_check_at,
         "initial_sync_completed_at": store.initial_sync_completed_at,
         "last_bulk_sync_at": store.last_bulk_sync_at,
