@@ -6,6 +6,7 @@ production), so the browser polls while the worker writes.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -15,11 +16,18 @@ import pytest
 from playwright.sync_api import expect
 
 from shoplink.integrations.shopify.tests.sync_support import connect_store, create_shop
-from tests.e2e.connect_flows import menu_item
+from tests.e2e.connect_flows import card, menu_item
 
 pytestmark = [pytest.mark.browser, pytest.mark.simulator, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 ENTITIES = ["customers", "orders", "products", "collections"]
+
+
+def expect_badge(the_card, text: str, colour: str) -> None:
+    """The card polls every 15 s; allow one full interval plus the request."""
+    badge = the_card.locator(".status-badge")
+    expect(badge).to_have_text(text, timeout=20_000)
+    expect(badge).to_have_class(re.compile(rf"badge-{colour}"))
 
 
 def open_sync_drawer(page, domain):
@@ -134,6 +142,8 @@ def test_failed_entity_is_fixed_by_retry(
     )
     login("alice", "pw-alice")
     drawer = open_sync_drawer(page, unique_shop)
+    the_card = card(page, unique_shop)
+    expect(the_card.locator(".last-bulk-sync")).to_have_text("Never")
     drawer.get_by_role("button", name="Start initial sync").click()
 
     orders = drawer.locator(".sync-row[data-entity='orders']")
@@ -145,6 +155,11 @@ def test_failed_entity_is_fixed_by_retry(
     assert row_states(page)["customers"] == "synced"
     show_status(page)
     screenshot("sync-failed-entity")
+    # The card under the drawer was rendered Connected before the sync; its 15 s poll
+    # must pick up the status the sync set, without a reload.
+    expect_badge(the_card, "Error", "red")
+    # Customers, products and collections committed, so the run counts as a bulk sync.
+    expect(the_card.locator(".last-bulk-sync time")).to_have_count(1)
 
     orders.get_by_role("button", name="Retry").click()
     expect(orders).to_have_attribute("data-state", "synced", timeout=60_000)
@@ -152,3 +167,4 @@ def test_failed_entity_is_fixed_by_retry(
     assert set(row_states(page).values()) == {"synced"}
     show_status(page)
     screenshot("sync-retry-fixed")
+    expect_badge(the_card, "Connected", "green")
