@@ -27,7 +27,7 @@ from shoplink.audience.models import (
 )
 from shoplink.core import clock
 from shoplink.core.errors import ValidationFailed
-from shoplink.core.fastwrite import insert_dicts, update_objects
+from shoplink.core.fastwrite import insert_dicts, update_dicts, update_objects
 
 # Sent after a local (non-Shopify) consent change commits; integrations listen to push
 # opt-outs back (D21) without the audience app knowing they exist.
@@ -189,13 +189,22 @@ def create_contact(project, **fields) -> Contact:
 
 def update_attributes(project, values: dict[int, dict[str, Any]]) -> int:
     """Merge computed attributes into contacts (``{contact_id: {key: value}}``)."""
-    contacts = list(Contact.objects.filter(project=project, id__in=list(values)))
-    for contact in contacts:
-        merged = dict(contact.attributes or {})
-        merged.update(values[contact.pk])
-        contact.attributes = merged
-    update_objects(Contact, contacts, ["attributes"])
-    return len(contacts)
+    # In chunks of (id, attributes) tuples, not model instances: the end-of-import
+    # rebuild passes every contact of a store, and instances were the memory peak.
+    ids = list(values)
+    done = 0
+    for start in range(0, len(ids), _ATTRIBUTE_CHUNK):
+        rows = Contact.objects.filter(
+            project=project, id__in=ids[start : start + _ATTRIBUTE_CHUNK]
+        ).values_list("id", "attributes")
+        updates = [(pk, {"attributes": {**(attrs or {}), **values[pk]}}) for pk, attrs in rows]
+        update_dicts(Contact, ["attributes"], updates)
+        done += len(updates)
+    return done
+
+
+# Ids per SELECT/UPDATE round in update_attributes: below SQLite's 32,766 variables.
+_ATTRIBUTE_CHUNK = 2000
 
 
 # --- Lists ---------------------------------------------------------------------------
@@ -222,8 +231,8 @@ def add_to_list(contact_list: ContactList, contact_ids: Iterable[int]) -> int:
                 contact_list=contact_list, contact_id__in=ids
             ).values_list("contact_id", flat=True)
         )
-        new = [ListMembership(contact_list=contact_list, contact_id=i) for i in ids - present]
-        ListMembership.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        new = [{"contact_list_id": contact_list.pk, "contact_id": i} for i in ids - present]
+        insert_dicts(ListMembership, new, batch_size=1000, ignore_conflicts=True)
         if new:
             ContactList.objects.filter(pk=contact_list.pk).update(size=F("size") + len(new))
     return len(new)
@@ -289,14 +298,16 @@ def apply_source_consents(
         (c.contact_id, c.channel): c for c in Consent.objects.filter(contact_id__in=contact_ids)
     }
     changes: list[ConsentChange] = []
-    to_create: list[Consent] = []
+    to_create: list[_NewConsent] = []
     to_update: list[Consent] = []
+    updating: set[int] = set()
     for contact_id, incoming in items:
         key = (contact_id, incoming.channel)
         row = stored.get(key)
         level = incoming.opt_in_level or ""
         if row is None:
-            row = Consent(
+            # A plain row, not a Consent instance: written by insert_dicts below.
+            row = _NewConsent(
                 contact_id=contact_id,
                 channel=incoming.channel,
                 state=incoming.state,
@@ -330,11 +341,12 @@ def apply_source_consents(
             row.state = incoming.state
             row.state_source = source
             row.consent_updated_at = incoming.consent_updated_at
-        if row.pk and row not in to_update:
+        if row.pk and row.pk not in updating:
+            updating.add(row.pk)
             to_update.append(row)
         changes.append(_consent_change(row, previous))
     with transaction.atomic():
-        Consent.objects.bulk_create(to_create, batch_size=500, ignore_conflicts=True)
+        insert_dicts(Consent, [vars(r) for r in to_create], batch_size=500, ignore_conflicts=True)
         Consent.objects.bulk_update(
             to_update,
             [
@@ -348,6 +360,21 @@ def apply_source_consents(
             batch_size=500,
         )
     return changes
+
+
+@dataclass
+class _NewConsent:
+    """A consent row this batch creates; its fields are Consent's attnames."""
+
+    contact_id: int
+    channel: str
+    state: str
+    state_source: str
+    shopify_state: str
+    opt_in_level: str
+    collected_from: str
+    consent_updated_at: dt.datetime | None
+    pk = None  # no annotation, so not a field: vars() holds the columns alone
 
 
 def _consent_change(row: Consent, previous: str | None) -> ConsentChange:

@@ -189,6 +189,9 @@ def rebuild_stats_for_source(project, source: str, batch: int = 2000) -> int:
     return done
 
 
+_RFM_CHUNK = 2000
+
+
 def recompute_rfm(project, source: str) -> dict[str, int]:
     """Score every contact of ``source`` with counted orders and store the segment (D25).
 
@@ -206,17 +209,18 @@ def recompute_rfm(project, source: str) -> dict[str, int]:
         .values_list("id", "n", "spent", "last")
     )
     scored, without = [], []
-    for cid, n, spent, last in rows:
+    for cid, n, spent, last in rows.iterator(chunk_size=2000):
         if n and last:
             scored.append((cid, (today - last).days, n, spent or Decimal("0")))
         else:
             without.append(cid)
     segments = compute_rfm(scored)
-    values: dict[int, dict[str, Any]] = {
-        cid: {"shopify_rfm_segment": seg} for cid, seg in segments.items()
-    }
-    values.update({cid: {"shopify_rfm_segment": None} for cid in without})
-    update_attributes(project, values)
+    del scored
+    # Written in chunks so a store's worth of per-contact dicts never exists at once.
+    pending = [*segments.items(), *((cid, None) for cid in without)]
+    for start in range(0, len(pending), _RFM_CHUNK):
+        chunk = pending[start : start + _RFM_CHUNK]
+        update_attributes(project, {cid: {"shopify_rfm_segment": seg} for cid, seg in chunk})
     counts: dict[str, int] = {}
     for seg in segments.values():
         counts[seg] = counts.get(seg, 0) + 1

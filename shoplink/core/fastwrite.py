@@ -139,10 +139,17 @@ def update_objects(
             )
 
 
-def insert_dicts(model: type[models.Model], rows: Sequence[dict], batch_size: int = 500) -> None:
+def insert_dicts(
+    model: type[models.Model],
+    rows: Sequence[dict],
+    batch_size: int = 500,
+    *,
+    ignore_conflicts: bool = False,
+) -> None:
     """INSERT plain dicts of ``attname -> value``; absent fields take their defaults.
 
     Cheaper than ``insert_objects`` for large new batches: no model instances are built.
+    ``ignore_conflicts`` skips rows that hit a unique constraint, like ``bulk_create``'s.
     """
     if not rows:
         return
@@ -164,6 +171,9 @@ def insert_dicts(model: type[models.Model], rows: Sequence[dict], batch_size: in
         ", ".join(qn(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
+    if ignore_conflicts:
+        # Both backends we support (SQLite >= 3.24, PostgreSQL) accept this spelling.
+        sql += " ON CONFLICT DO NOTHING"
     pairs = list(zip(attnames, convert, strict=True))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
@@ -173,5 +183,45 @@ def insert_dicts(model: type[models.Model], rows: Sequence[dict], batch_size: in
                 [
                     [conv(row[name] if name in row else defaults[name]) for name, conv in pairs]
                     for row in batch
+                ],
+            )
+
+
+def update_dicts(
+    model: type[models.Model],
+    names: Sequence[str],
+    rows: Sequence[tuple[int, dict]],
+    batch_size: int = 500,
+) -> None:
+    """UPDATE the ``names`` columns of ``(pk, {attname: value})`` rows; ``auto_now`` too.
+
+    The dict counterpart of ``update_objects``: callers that read ``values()`` need not
+    build model instances (a full-store rebuild would otherwise hold every row at once).
+    """
+    if not rows or not names:
+        return
+    now = dt.datetime.now(dt.UTC)
+    auto = [
+        f.attname
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.DateTimeField) and f.auto_now
+    ]
+    attnames = list(dict.fromkeys([model._meta.get_field(n).attname for n in names] + auto))
+    _, columns, convert = _columns(model, attnames)
+    qn = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        qn(model._meta.db_table),
+        ", ".join(f"{qn(c)} = %s" for c in columns),
+        qn(model._meta.pk.column),
+    )
+    pairs = list(zip(attnames, convert, strict=True))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start : start + batch_size]
+            cursor.executemany(
+                sql,
+                [
+                    [conv(now if name in auto else values[name]) for name, conv in pairs] + [pk]
+                    for pk, values in batch
                 ],
             )

@@ -8,9 +8,13 @@ parent or far after it, so line order is never trusted (§9 trap 17, D16).
 Memory strategy — two passes over a spooled temp file:
 
 1. Stream the input once, writing each line to an anonymous temp file and keeping only
-   its byte offset: root offsets in file order, child offsets per parent id (compact
-   ``array('q')``). Memory grows with the *number* of lines (8 bytes each plus one key
-   per parent), never with their size, and the download is read exactly once.
+   its byte offset: root offsets in file order, child offsets in one ``array('q')``
+   chained per parent (a second array holds each child's previous sibling), and one
+   ``int -> int`` dict entry per parent (its numeric id and type, its last child).
+   Memory grows with the *number* of lines (16 bytes per child, ~100 per parent),
+   never with their size, and the download is read exactly once. Lines are not parsed
+   here: ``__parentId`` is found in the raw bytes (JSON escapes quotes inside strings,
+   so the key cannot be faked by a value).
 2. For each root, in file order, seek to it and to its children, parse them, and yield
    one complete group. Only one group is ever held in memory.
 
@@ -22,6 +26,7 @@ parent is itself a child is grouped under that child's id and reported as an orp
 
 from __future__ import annotations
 
+import re
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator
@@ -51,6 +56,9 @@ class JsonlJoiner:
         self.line_count = 0
         self.root_count = 0
         self.orphan_count = 0
+        self._offsets = array("q")
+        self._previous = array("q")
+        self._types: dict[str, int] = {}
 
     @classmethod
     def from_chunks(cls, chunks: Iterable[bytes], *, skip: int = 0) -> JsonlJoiner:
@@ -78,38 +86,82 @@ class JsonlJoiner:
             yield from complete
         yield pending
 
-    def _index(self, spool) -> tuple[array, dict[str, array]]:
+    def _index(self, spool) -> tuple[array, dict]:
         roots = array("q")
-        children: dict[str, array] = {}
+        heads: dict = {}  # parent key -> index of its last child in self._offsets
+        offsets, previous = self._offsets, self._previous
+        offset = 0
         for raw in self._lines():
             line = raw.strip()
             if not line:
                 continue
-            offset = spool.tell()
             spool.write(line + b"\n")
             self.line_count += 1
-            parent_id = orjson.loads(line).get(PARENT_KEY)
+            parent_id = _parent_id(line)
             if parent_id is None:
                 roots.append(offset)
             else:
-                children.setdefault(parent_id, array("q")).append(offset)
+                key = self._key(parent_id)
+                previous.append(heads.get(key, -1))
+                heads[key] = len(offsets)
+                offsets.append(offset)
+            offset += len(line) + 1  # tell() per line was a measurable cost
         self.root_count = len(roots)
-        return roots, children
+        return roots, heads
+
+    def _key(self, gid: str) -> int | str:
+        """A compact dict key for a GID: numeric id and type code in one int.
+
+        The type is part of the key so a grandchild (``LineItem/5`` as parent) never
+        joins a root with the same number (``Order/5``). Non-numeric ids keep the string.
+        """
+        kind, _, number = gid.rpartition("/")
+        if not number.isdigit():
+            return gid
+        code = self._types.setdefault(kind, len(self._types))
+        return int(number) * _TYPE_SLOTS + code if code < _TYPE_SLOTS else gid
 
     @staticmethod
     def _read(spool, offset: int) -> dict:
         spool.seek(offset)
         return orjson.loads(spool.readline())
 
-    def _groups(self, spool, roots: array, children: dict[str, array]):
+    def _groups(self, spool, roots: array, heads: dict):
+        offsets, previous = self._offsets, self._previous
+        joined = 0
         for index, offset in enumerate(roots):
             parent = self._read(spool, offset)
-            child_offsets = children.pop(parent.get("id"), ())
+            last = heads.pop(self._key(parent.get("id") or ""), -1)
             if index < self._skip:
                 continue  # already upserted before the checkpoint
+            chain = []
+            while last >= 0:
+                chain.append(offsets[last])
+                last = previous[last]
+            joined += len(chain)
             grouped: dict[str, list[dict]] = {}
-            for child_offset in child_offsets:
+            for child_offset in reversed(chain):  # the chain runs last child first
                 child = self._read(spool, child_offset)
                 grouped.setdefault(gid_type(child.get("id", "")) or "", []).append(child)
             yield parent, grouped
-        self.orphan_count = sum(len(offsets) for offsets in children.values())
+        skipped = 0
+        for last in heads.values():
+            while last >= 0:
+                skipped += 1
+                last = previous[last]
+        self.orphan_count = skipped
+
+
+# Type codes per key (parent types in one file: the root and at most a few children).
+_TYPE_SLOTS = 64
+_PARENT = re.compile(rb'"__parentId"\s*:\s*"([^"\\]*)"')
+
+
+def _parent_id(line: bytes) -> str | None:
+    """The ``__parentId`` of a raw line, without parsing the rest of it."""
+    if b'"__parentId"' not in line:
+        return None
+    match = _PARENT.search(line)
+    if match:
+        return match.group(1).decode()
+    return orjson.loads(line).get(PARENT_KEY)  # an escaped id: let the parser decide
