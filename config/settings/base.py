@@ -133,6 +133,16 @@ SHOPIFY_API_VERSION = env_str("SHOPIFY_API_VERSION", "2026-10")
 SHOPIFY_BASE_URL = env_str("SHOPIFY_BASE_URL", "https://{shop}")
 SHOPIFY_EXTRA_SCOPES = env_list("SHOPIFY_EXTRA_SCOPES")
 SHOPIFY_HTTP_TIMEOUT = float(env_str("SHOPIFY_HTTP_TIMEOUT", "30"))
+# Retries of a throttled or failing Shopify call (pacing.py): attempts, backoff base, cap.
+SHOPIFY_RETRY_ATTEMPTS = env_int("SHOPIFY_RETRY_ATTEMPTS", 4)
+SHOPIFY_RETRY_BASE_DELAY = float(env_str("SHOPIFY_RETRY_BASE_DELAY", "0.5"))
+SHOPIFY_RETRY_MAX_DELAY = float(env_str("SHOPIFY_RETRY_MAX_DELAY", "20"))
+# Bulk sync (sync.py, sync_bulk.py, lease.py): rows per committed batch, how long one
+# job waits on a bulk operation, the re-poll delay after that, the importer lease.
+SHOPIFY_SYNC_BATCH_SIZE = env_int("SHOPIFY_SYNC_BATCH_SIZE", 1000)
+SHOPIFY_BULK_POLL_SECONDS = float(env_str("SHOPIFY_BULK_POLL_SECONDS", "60"))
+SHOPIFY_BULK_REPOLL_SECONDS = env_int("SHOPIFY_BULK_REPOLL_SECONDS", 15)
+SHOPIFY_SYNC_LEASE_SECONDS = env_int("SHOPIFY_SYNC_LEASE_SECONDS", 300)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
