@@ -19,13 +19,11 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import NoReverseMatch
 
-from shoplink.commerce import services as commerce
 from shoplink.core import clock
 from shoplink.core.errors import ValidationFailed
 from shoplink.integrations.shopify import status as store_status
-from shoplink.integrations.shopify import sync_bulk
+from shoplink.integrations.shopify import subscriptions, sync_bulk, sync_finish
 from shoplink.integrations.shopify.client import ShopifyAuthError, ShopifyError, client_for
 from shoplink.integrations.shopify.errors import ShopifyStoreUnavailable
 from shoplink.integrations.shopify.models import (
@@ -137,7 +135,7 @@ def start_sync(store: ShopifyStore, kind: str = "initial") -> SyncRun:
             else:
                 es.state, es.run, es.operations = EntityState.OFF, None, {}
                 es.save(update_fields=["state", "run", "operations"])
-        store_status.log_activity(store, "sync", _RUN_LABEL[kind] + " started")
+        store_status.log_activity(store, "sync", sync_finish.RUN_LABEL[kind] + " started")
         wake(store)
     cancel_superseded(store, superseded)
     return run
@@ -150,18 +148,9 @@ def _sync_subscriptions(store: ShopifyStore) -> None:
     check's re-subscribe (D12) cover missing webhooks, so it is recorded and skipped.
     """
     try:
-        from shoplink.integrations.shopify import subscriptions
-    except ImportError:
-        return
-    try:
         subscriptions.sync_subscriptions(store)
-    except NoReverseMatch:
-        log.warning("webhook receiver route missing; subscriptions not synced")
     except ShopifyError as e:
         store_status.record_failure(store, "webhook_subscriptions", e)
-
-
-_RUN_LABEL = {"initial": "Initial sync", "resync": "Re-sync", "retry": "Retry"}
 
 
 def retry_entity(store: ShopifyStore, entity: str) -> SyncRun:
@@ -224,7 +213,7 @@ def advance(store_id: int) -> str:
         except sync_bulk.LeaseLost:
             return "busy"
         if outcome == "done":
-            _finish_runs(store)
+            sync_finish.finish_runs(store)
         return outcome
 
 
@@ -271,7 +260,7 @@ def _launch(store, es: EntitySync, client) -> None:
 
 
 def _poll_budget() -> float:
-    return float(getattr(settings, "SHOPIFY_BULK_POLL_SECONDS", 60))
+    return float(settings.SHOPIFY_BULK_POLL_SECONDS)
 
 
 def _drive(store, es: EntitySync, client, lease) -> str:
@@ -362,61 +351,5 @@ def _fail_active(store, error: ShopifyError) -> None:
 def _reschedule(store) -> None:
     from shoplink.integrations.shopify import tasks_sync
 
-    delay = int(getattr(settings, "SHOPIFY_BULK_REPOLL_SECONDS", 15))
+    delay = int(settings.SHOPIFY_BULK_REPOLL_SECONDS)
     tasks_sync.advance_sync.schedule((store.pk,), delay=delay)
-
-
-# --- end of a run -----------------------------------------------------------------------
-
-
-def _finish_runs(store) -> None:
-    """Close every run of the store whose entities are no longer active."""
-    open_runs = SyncRun.objects.filter(store=store, finished_at__isnull=True)
-    for run in open_runs:
-        if EntitySync.objects.filter(store=store, run=run, state__in=ACTIVE).exists():
-            continue
-        _finish(store, run)
-
-
-def _finish(store, run: SyncRun) -> None:
-    rows = list(EntitySync.objects.filter(store=store, run=run))
-    failed = [es for es in rows if es.state == EntityState.FAILED]
-    synced = [es for es in rows if es.state == EntityState.SYNCED]
-    now = clock.now()
-    if synced:
-        # D24/D25: computed properties are rebuilt set-wise after each bulk sync.
-        commerce.rebuild_stats_for_source(store.project, store.source)
-        commerce.recompute_rfm(store.project, store.source)
-    updates = {"last_bulk_sync_at": now} if synced else {}
-    enabled = [es for es in entity_rows(store) if entity_enabled(store, es.entity)]
-    if not store.initial_sync_completed_at and all(
-        es.state == EntityState.SYNCED for es in enabled
-    ):
-        updates["initial_sync_completed_at"] = now
-    if updates:
-        ShopifyStore.objects.filter(pk=store.pk).update(**updates)
-        for name, value in updates.items():
-            setattr(store, name, value)
-    run.finished_at, run.outcome = now, "failed" if failed else "succeeded"
-    run.save(update_fields=["finished_at", "outcome"])
-    label = _RUN_LABEL.get(run.kind, "Sync")
-    counts = ", ".join(f"{es.get_entity_display()} {es.done}" for es in synced)
-    store_status.log_activity(
-        store,
-        "sync",
-        f"{label} finished" + (f" with {len(failed)} failed" if failed else "") + f": {counts}",
-    )
-    _health_check(store)
-    store_status.recompute_status(store)
-
-
-def _health_check(store) -> None:
-    """Run the post-sync health check (D12) when the connect engineer's module exists."""
-    try:
-        from shoplink.integrations.shopify import health
-    except ImportError:
-        return
-    try:
-        health.run_health_check(store, trigger="after_sync")
-    except ShopifyError:
-        log.warning("post-sync health check failed for store %s", store.pk)
