@@ -58,8 +58,55 @@ def customer_update(ctx, args):
             "marketingOptInLevel": c.get("marketingOptInLevel"),
             "consentUpdatedAt": c.get("consentUpdatedAt") or now_iso(),
         }
+    if inp.get("addresses") is not None:
+        current = ctx["shop"].tables["customers"].get(idx)
+        fields.update(_addresses(current, inp["addresses"]))
     changes.update(ctx["hub"], ctx["shop"], "customers", idx, fields)
     return {"customer": ctx["shop"].tables["customers"].get(idx), "userErrors": []}
+
+
+ADDRESS_INPUT_FIELDS = (
+    "address1",
+    "address2",
+    "city",
+    "company",
+    "countryCode",
+    "firstName",
+    "lastName",
+    "phone",
+    "provinceCode",
+    "zip",
+)
+
+
+def _mailing_address(inp: dict, gid_value: str) -> dict:
+    """A ``MailingAddress`` from a ``MailingAddressInput`` (codes only; names mirror them)."""
+    a = {k: inp.get(k) for k in ADDRESS_INPUT_FIELDS}
+    a["countryCodeV2"] = a["countryCode"]
+    # Shopify resolves codes to names; without a lookup table the code stands in.
+    a["country"], a["province"] = a["countryCode"], a["provinceCode"]
+    names = [x for x in (a["firstName"], a["lastName"]) if x]
+    return {"__typename": "MailingAddress", "id": gid_value, "name": " ".join(names), **a}
+
+
+def _addresses(customer: dict, inputs: list) -> dict:
+    """``CustomerInput.addresses``: an input with an ``id`` updates that address, one
+    without adds a new address; the customer's default stays unless it had none."""
+    existing = [dict(a) for a in customer.get("addressesV2") or customer.get("addresses") or []]
+    by_id = {a.get("id"): a for a in existing}
+    for n, inp in enumerate(inputs or []):
+        inp = dict(inp or {})
+        if inp.get("id") in by_id:
+            by_id[inp["id"]].update({k: v for k, v in inp.items() if k in ADDRESS_INPUT_FIELDS})
+            continue
+        seed = hashlib.sha256(f"{customer['id']}:{len(existing)}:{n}".encode()).hexdigest()
+        existing.append(_mailing_address(inp, f"gid://shopify/MailingAddress/{int(seed[:12], 16)}"))
+    default = customer.get("defaultAddress")
+    if not default or not any(default.get(k) for k in ("address1", "city", "zip")):
+        default = existing[0] if existing else None
+    else:
+        default = by_id.get(default.get("id"), default)
+    return {"addresses": existing, "addressesV2": existing, "defaultAddress": default}
 
 
 def _consent(ctx, args, channel):

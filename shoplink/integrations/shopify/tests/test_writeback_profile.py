@@ -216,3 +216,39 @@ def test_the_echo_of_a_fill_in_changes_nothing_and_emits_no_event(
     assert not Event.objects.filter(project=project, name="shopify_customer_updated").exists()
     contact.refresh_from_db()
     assert (contact.first_name, contact.phone) == ("Ada", "+14155550142")
+
+
+def test_the_default_address_is_filled_only_when_shopify_has_none(
+    shopify_sim, project, unique_shop, api, django_capture_on_commit_callbacks
+):
+    store = connect_store(shopify_sim, project, unique_shop, push_profile=True)
+    bare = create_customer(
+        shopify_sim,
+        unique_shop,
+        first_name="No",
+        last_name="Address",
+        defaultAddress=None,
+        addresses=[],
+        addressesV2=[],
+    )
+    housed = create_customer(shopify_sim, unique_shop, first_name="Has", last_name="Address")
+    theirs = get_customer(shopify_sim, unique_shop, housed["id"])["defaultAddress"]
+    assert theirs and theirs["address1"]
+    ours = {"address1": "1 Rideau St", "city": "Ottawa", "zip": "K1N 8S7", "country": "CA"}
+    for customer in (bare, housed):
+        import_contact(store, customer["id"], first_name="No", last_name="Address")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for customer in (bare, housed):
+            upsert(api, external_id=str(customer["id"]), **ours)
+
+    filled = get_customer(shopify_sim, unique_shop, bare["id"])["defaultAddress"]
+    assert {k: filled[k] for k in ("address1", "city", "zip", "countryCode")} == {
+        "address1": "1 Rideau St",
+        "city": "Ottawa",
+        "zip": "K1N 8S7",
+        "countryCode": "CA",
+    }
+    kept = get_customer(shopify_sim, unique_shop, housed["id"])
+    assert kept["defaultAddress"] == theirs  # a Shopify address is never touched
+    assert len(kept["addresses"]) == 1
