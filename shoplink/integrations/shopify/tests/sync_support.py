@@ -26,12 +26,18 @@ def create_shop(sim, domain: str, **profile) -> None:
     sim.control("POST", "/shops", {"domain": domain, **profile})
 
 
-def connect_store(sim, project, domain: str, **fields) -> ShopifyStore:
+def connect_store(sim, project, domain: str, scopes=SCOPES, **fields) -> ShopifyStore:
     """Install the app on ``domain`` in the simulator and store the expiring token pair.
 
-    Runs the merchant's Install click (the authorize form POST) and the code exchange
-    over HTTP, exactly as a browser and the OAuth callback would.
+    The one test helper for "a store connected to the simulator" (sync, webhook and
+    write-back tests alike). Runs the merchant's Install click (the authorize form POST)
+    and the code exchange over HTTP, exactly as a browser and the OAuth callback would,
+    then stores the tokens the way the callback does (``tokens.apply_token_response``:
+    encrypted at rest). ``scopes`` is a comma string or a list; ``fields`` go on the
+    store row (e.g. Data-to-Shopify toggles).
     """
+    if not isinstance(scopes, str):
+        scopes = ",".join(scopes)
     redirect = "http://127.0.0.1/integrations/shopify/callback"
     answer = httpx.post(
         f"{sim.url}/{domain}/admin/oauth/authorize",
@@ -39,7 +45,7 @@ def connect_store(sim, project, domain: str, **fields) -> ShopifyStore:
             "client_id": settings.SHOPIFY_API_KEY,
             "redirect_uri": redirect,
             "state": "test-state",
-            "scope": SCOPES,
+            "scope": scopes,
             "grant": "",
             "decision": "install",
         },

@@ -1,8 +1,7 @@
 """Small factories for the write-back tests: a store connected to the real simulator.
 
-The store is installed through the simulator's control API (the same token answer
-the OAuth code exchange returns) and its tokens stored the way the connect flow
-stores them (``tokens.apply_token_response``: encrypted at rest).
+The store is connected by the shared helper (``sync_support.connect_store``: the
+Install click and the code exchange over HTTP, tokens encrypted at rest).
 """
 
 from __future__ import annotations
@@ -10,32 +9,18 @@ from __future__ import annotations
 import httpx
 
 from shoplink.audience import services as audience
-from shoplink.integrations.shopify import tokens
 from shoplink.integrations.shopify.models import ShopifyStore
+from shoplink.integrations.shopify.tests import sync_support
+from shoplink.integrations.shopify.tests.sync_support import create_shop
 
 READ_SCOPES = ["read_customers", "read_orders", "read_products"]
 WRITE_SCOPES = [*READ_SCOPES, "write_customers"]
 
 
 def connect_store(sim, project, shop: str, scopes=WRITE_SCOPES, **toggles) -> ShopifyStore:
-    """Create a small shop in the simulator, install the app and link it to ``project``."""
-    sim.control(
-        "POST",
-        "/shops",
-        {
-            "domain": shop,
-            "customers": 3,
-            "orders": 0,
-            "products": 1,
-            "collections": 0,
-            "checkouts": 0,
-        },
-    )
-    body = sim.control("POST", f"/shops/{shop}/install", {"scopes": list(scopes)})
-    store = ShopifyStore(project=project, domain=shop, name=shop.split(".")[0], **toggles)
-    tokens.apply_token_response(store, body)
-    store.save()
-    return store
+    """Create a small shop in the simulator and connect it (``sync_support.connect_store``)."""
+    create_shop(sim, shop, customers=3, orders=0, products=1, collections=0, checkouts=0)
+    return sync_support.connect_store(sim, project, shop, scopes=scopes, **toggles)
 
 
 def create_customer(sim, shop: str, **fields) -> dict:
