@@ -27,7 +27,7 @@ from shoplink.audience.models import (
 )
 from shoplink.core import clock
 from shoplink.core.errors import ValidationFailed
-from shoplink.core.fastwrite import insert_dicts, update_dicts, update_objects
+from shoplink.core.fastwrite import insert_dicts, select_in, update_dicts, update_objects
 
 # Sent after a local (non-Shopify) consent change commits; integrations listen to push
 # opt-outs back (D21) without the audience app knowing they exist.
@@ -84,9 +84,18 @@ def upsert_contacts(
         held = newest.get(key)
         if held is None or _newer(record.source_updated_at, held.source_updated_at):
             newest[key] = record
+    # Bare keys first: on an initial import none exist and no instances are built.
+    present = [
+        k
+        for (k,) in select_in(
+            Contact, ["external_id"], "external_id", list(newest), project_id=project.pk
+        )
+    ]
     existing = {
         c.external_id: c
-        for c in Contact.objects.filter(project=project, external_id__in=list(newest))
+        for c in (
+            Contact.objects.filter(project=project, external_id__in=present) if present else ()
+        )
     }
     to_create: list[Contact] = []
     to_update: list[Contact] = []
@@ -103,6 +112,7 @@ def upsert_contacts(
         ):
             results[key] = ContactChange(contact_id=contact.pk, external_id=key, stale=True)
             continue
+        stored_at = contact.source_updated_at  # _assign overwrites it
         changed = _assign(contact, record)
         if contact.deleted_in_source:
             contact.deleted_in_source = False
@@ -111,7 +121,9 @@ def upsert_contacts(
             contact.source = source
             changed.append("source")
         update_fields.update(changed)
-        if changed or record.source_updated_at != contact.source_updated_at:
+        # A newer version that changes nothing we keep still moves the stored timestamp,
+        # or a later, older replay would look newer than what we hold.
+        if changed or record.source_updated_at != stored_at:
             update_fields.add("source_updated_at")
             to_update.append(contact)
         results[key] = ContactChange(
@@ -123,10 +135,11 @@ def upsert_contacts(
         if to_create:
             insert_dicts(Contact, to_create)
             # Executemany returns no ids: one SELECT maps external ids to ids.
+            keys = [c["external_id"] for c in to_create]
             ids = dict(
-                Contact.objects.filter(
-                    project=project, external_id__in=[c["external_id"] for c in to_create]
-                ).values_list("external_id", "id")
+                select_in(
+                    Contact, ["external_id", "id"], "external_id", keys, project_id=project.pk
+                )
             )
             for c in to_create:
                 results[c["external_id"]].contact_id = ids[c["external_id"]]
@@ -226,11 +239,16 @@ def add_to_list(contact_list: ContactList, contact_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     with transaction.atomic():
-        present = set(
-            ListMembership.objects.filter(
-                contact_list=contact_list, contact_id__in=ids
-            ).values_list("contact_id", flat=True)
-        )
+        present = {
+            cid
+            for (cid,) in select_in(
+                ListMembership,
+                ["contact_id"],
+                "contact_id",
+                list(ids),
+                contact_list_id=contact_list.pk,
+            )
+        }
         new = [{"contact_list_id": contact_list.pk, "contact_id": i} for i in ids - present]
         insert_dicts(ListMembership, new, batch_size=1000, ignore_conflicts=True)
         if new:
@@ -294,8 +312,10 @@ def apply_source_consents(
     if not items:
         return []
     contact_ids = {cid for cid, _ in items}
+    having = {cid for (cid,) in select_in(Consent, ["contact_id"], "contact_id", list(contact_ids))}
     stored = {
-        (c.contact_id, c.channel): c for c in Consent.objects.filter(contact_id__in=contact_ids)
+        (c.contact_id, c.channel): c
+        for c in (Consent.objects.filter(contact_id__in=having) if having else ())
     }
     changes: list[ConsentChange] = []
     to_create: list[_NewConsent] = []

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from shoplink.core.fastwrite import insert_dicts, update_objects
+from shoplink.core.fastwrite import insert_dicts, select_in, update_objects
 
 
 @dataclass
@@ -51,10 +51,16 @@ def upsert_rows(
         held = newest.get(k)
         if held is None or _is_newer(record.source_updated_at, held.source_updated_at):
             newest[k] = record
+    # Which keys exist, as bare tuples first: on an initial import none do, and model
+    # instances are then never built.
+    scope = {"project_id": project.pk, "source": source}
+    present = [k for (k,) in select_in(model, [key], key, list(newest), **scope)]
     existing = {
         getattr(row, key): row
-        for row in model.objects.filter(
-            project=project, source=source, **{f"{key}__in": list(newest)}
+        for row in (
+            model.objects.filter(project=project, source=source, **{f"{key}__in": present})
+            if present
+            else ()
         )
     }
     creates, updates, out = [], [], []
@@ -97,13 +103,7 @@ def upsert_rows(
         if creates:
             insert_dicts(model, creates)
             # Ids are not read back by executemany: one SELECT maps keys to ids.
-            ids = dict(
-                model.objects.filter(
-                    project=project,
-                    source=source,
-                    **{f"{key}__in": [c[key] for c in creates]},
-                ).values_list(key, "id")
-            )
+            ids = dict(select_in(model, [key, "id"], key, [c[key] for c in creates], **scope))
         if updates:
             update_objects(model, updates, sorted(update_fields))
     for change in out:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import models
@@ -27,6 +28,7 @@ from shoplink.audience.models import Contact
 from shoplink.audience.services import ConsentChange, ContactChange
 from shoplink.commerce import services as commerce
 from shoplink.commerce.models import Cart, Checkout, Collection, Order, Product
+from shoplink.core.fastwrite import select_in
 from shoplink.core.upsert import RowChange, upsert_rows
 
 __all__ = [
@@ -152,17 +154,13 @@ def ingest_orders(store, records: Sequence[Any], *, refresh_stats: bool = True) 
     return changes
 
 
-class _WithContact:
-    """An order record plus the contact id resolved for it (read like the record)."""
+def _with_contact(record, contact_id) -> SimpleNamespace:
+    """An order record plus the contact id resolved for it (read like the record).
 
-    __slots__ = ("_record", "contact_id")
-
-    def __init__(self, record, contact_id):
-        self._record = record
-        self.contact_id = contact_id
-
-    def __getattr__(self, name):
-        return getattr(self._record, name)
+    A flat namespace rather than a delegating wrapper: ``upsert_rows`` reads ~25
+    attributes per row, and ``__getattr__`` delegation cost more than the copy.
+    """
+    return SimpleNamespace(**{**vars(record), "contact_id": contact_id})
 
 
 def _upsert_linked_orders(store, records) -> list[RowChange]:
@@ -176,11 +174,9 @@ def _upsert_linked_orders(store, records) -> list[RowChange]:
     project, source = store.project, store.source
     keys = {r.customer_external_id for r in records if r.customer_external_id}
     contacts = dict(
-        Contact.objects.filter(project=project, external_id__in=keys).values_list(
-            "external_id", "id"
-        )
+        select_in(Contact, ["external_id", "id"], "external_id", list(keys), project_id=project.pk)
     )
-    linked = [_WithContact(r, contacts.get(r.customer_external_id)) for r in records]
+    linked = [_with_contact(r, contacts.get(r.customer_external_id)) for r in records]
     changes = upsert_rows(Order, project, source, linked, (*commerce.ORDER_FIELDS, "contact_id"))
     commerce.link_orders_to_contacts(project, source, [c.pk for c in changes if not c.stale])
     return changes
