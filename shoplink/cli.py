@@ -22,7 +22,7 @@ def _manage(*args: str, env: dict | None = None) -> None:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, env=env)
 
 
-def _web_command(host: str, port: int, workers: int) -> list[str]:
+def _web_command(host: str, port: int, workers: int, threads: int = 4) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -33,7 +33,7 @@ def _web_command(host: str, port: int, workers: int) -> list[str]:
         "--workers",
         str(workers),
         "--threads",
-        "4",
+        str(threads),
         "--access-logfile",
         "-",
         "--graceful-timeout",

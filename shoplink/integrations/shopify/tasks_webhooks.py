@@ -13,9 +13,10 @@ from shoplink.queue.jobs import periodic_task, task
 
 @task()
 def process_webhook(delivery_id: int) -> str:
-    from shoplink.integrations.shopify.handlers import process_delivery
+    # New orders of the same shop are taken together (handlers_batch); the rest one by one.
+    from shoplink.integrations.shopify.handlers_batch import process_pending
 
-    return process_delivery(delivery_id)
+    return process_pending(delivery_id)
 
 
 @task()

@@ -72,36 +72,53 @@ def _parse_time(value: str | None) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-def _read_body(request: HttpRequest) -> bytes | None:
+# Everything the receiver reads from the request: the kept headers plus the signature.
+READ_HEADERS = (*_KEPT_HEADERS, "X-Shopify-Hmac-Sha256")
+
+
+@csrf_exempt
+@require_POST
+def receive(request: HttpRequest) -> HttpResponse:
+    """Verify, record and acknowledge one delivery; processing happens after commit.
+
+    Production serves this path from ``config.wsgi``'s dispatcher without Django's
+    middleware (docs/decisions/0005); this view is the same code for every other server.
+    """
+    headers = {name: request.headers[name] for name in READ_HEADERS if name in request.headers}
+    status, text = accept_delivery(read_body(request.META.get("CONTENT_LENGTH"), request), headers)
+    return HttpResponse(text, status=status)
+
+
+def read_body(content_length: str | None, stream) -> bytes | None:
     """Read the raw body without Django's upload limit; None when beyond the hard limit.
 
     ``request.body`` would raise past DATA_UPLOAD_MAX_MEMORY_SIZE before we could answer
     with a clear 413, so the stream is read directly.
     """
     try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        length = int(content_length or 0)
     except ValueError:
         length = 0
     if length > _HARD_LIMIT:
         return None
-    body = request.read(_HARD_LIMIT + 1)
+    body = stream.read(_HARD_LIMIT + 1)
     return None if len(body) > _HARD_LIMIT else body
 
 
-@csrf_exempt
-@require_POST
-def receive(request: HttpRequest) -> HttpResponse:
-    """Verify, record and acknowledge one delivery; processing happens after commit."""
-    body = _read_body(request)
+def accept_delivery(body: bytes | None, request_headers: dict[str, str]) -> tuple[int, str]:
+    """Verify and record one delivery; return the HTTP status and a short text to answer.
+
+    ``request_headers`` holds the ``READ_HEADERS`` present, under their canonical names.
+    """
     if body is None:
-        return HttpResponse("Payload too large", status=413)
+        return 413, "Payload too large"
     if not signing.verify_webhook_hmac(
-        body, request.headers.get("X-Shopify-Hmac-Sha256"), webhook_secrets()
+        body, request_headers.get("X-Shopify-Hmac-Sha256"), webhook_secrets()
     ):
         # Compliance topics must answer 401 here (App Review checks it, PLATFORM §2.5).
-        return HttpResponse("Invalid signature", status=401)
+        return 401, "Invalid signature"
 
-    headers = {name: request.headers[name] for name in _KEPT_HEADERS if name in request.headers}
+    headers = {name: request_headers[name] for name in _KEPT_HEADERS if name in request_headers}
     topic = headers.get("X-Shopify-Topic", "")
     state, note, status = DeliveryState.RECEIVED, "", 200
     if len(body) > MAX_BODY_BYTES:
@@ -113,18 +130,19 @@ def receive(request: HttpRequest) -> HttpResponse:
     elif not headers.get("X-Shopify-Shop-Domain"):
         state, note, status = DeliveryState.REJECTED, "Missing X-Shopify-Shop-Domain", 400
 
+    now = clock.now()
     delivery = WebhookDelivery(
         # A delivery without an id cannot be deduplicated; keep it under a fresh one.
         webhook_id=headers.get("X-Shopify-Webhook-Id") or f"missing-{uuid.uuid4()}",
         topic=topic[:100],
         shop_domain=headers.get("X-Shopify-Shop-Domain", "")[:255].lower(),
         triggered_at=_parse_time(headers.get("X-Shopify-Triggered-At")),
-        received_at=clock.now(),
+        received_at=now,
         state=state,
         headers=headers,
         body=body if state == DeliveryState.RECEIVED else None,
         note=note,
-        processed_at=None if state == DeliveryState.RECEIVED else clock.now(),
+        processed_at=None if state == DeliveryState.RECEIVED else now,
     )
     try:
         with sqlite_writer(), transaction.atomic():
@@ -132,13 +150,13 @@ def receive(request: HttpRequest) -> HttpResponse:
     except IntegrityError:
         # The unique webhook id says Shopify already gave us this delivery (a retry after
         # a slow answer, or a duplicate): acknowledge it and do nothing (PLATFORM §2.3).
-        return HttpResponse(status=200)
+        return 200, ""
     if state == DeliveryState.RECEIVED:
         # Outside the lock; after the commit (immediately here, as no transaction is open).
         enqueue_on_commit(_enqueue, delivery.pk)
     if state != DeliveryState.RECEIVED:
         log.info("webhook %s %s: %s", delivery.webhook_id, topic, note)
-    return HttpResponse(status=status)
+    return status, ""
 
 
 def _is_json_object(body: bytes) -> bool:
