@@ -17,6 +17,7 @@ from shoplink.audience.services import update_attributes
 from shoplink.commerce.models import Cart, Checkout, Collection, Order, Product
 from shoplink.commerce.rfm import compute_rfm
 from shoplink.core import clock
+from shoplink.core.fastwrite import select_in, update_dicts
 from shoplink.core.upsert import RowChange, upsert_rows
 
 ORDER_FIELDS = (
@@ -89,26 +90,27 @@ def upsert_orders(project, source: str, records: Sequence[Any]) -> list[RowChang
 
 def link_orders_to_contacts(project, source: str, order_ids: Sequence[int] | None = None) -> int:
     """Point orders at the contact whose external id is the order's customer id."""
-    orders = Order.objects.filter(project=project, source=source, contact__isnull=True).exclude(
-        customer_external_id=""
-    )
-    if order_ids is not None:
-        orders = orders.filter(id__in=list(order_ids))
-    pending = list(orders.only("id", "customer_external_id"))
+    if order_ids is None:
+        orders = Order.objects.filter(project=project, source=source, contact__isnull=True)
+        pending = list(
+            orders.exclude(customer_external_id="").values_list("id", "customer_external_id")
+        )
+    else:
+        # Raw tuples: called per import batch with 1,000 ids, mostly already linked.
+        scope = {"project_id": project.pk, "source": source, "contact_id": None}
+        rows = select_in(Order, ["id", "customer_external_id"], "id", list(order_ids), **scope)
+        pending = [(pk, customer) for pk, customer in rows if customer]
     if not pending:
         return 0
+    keys = list({customer for _, customer in pending})
     contacts = dict(
-        Contact.objects.filter(
-            project=project, external_id__in={o.customer_external_id for o in pending}
-        ).values_list("external_id", "id")
+        select_in(Contact, ["external_id", "id"], "external_id", keys, project_id=project.pk)
     )
-    linked = []
-    for order in pending:
-        contact_id = contacts.get(order.customer_external_id)
-        if contact_id:
-            order.contact_id = contact_id
-            linked.append(order)
-    Order.objects.bulk_update(linked, ["contact"], batch_size=500)
+    linked = [(pk, contacts[customer]) for pk, customer in pending if contacts.get(customer)]
+    # The contact column alone, as bulk_update(["contact"]) wrote it (updated_at kept).
+    update_dicts(
+        Order, ["contact"], [(pk, {"contact_id": cid}) for pk, cid in linked], auto_now=False
+    )
     return len(linked)
 
 

@@ -211,11 +211,14 @@ def update_dicts(
     names: Sequence[str],
     rows: Sequence[tuple[int, dict]],
     batch_size: int = 500,
+    *,
+    auto_now: bool = True,
 ) -> None:
     """UPDATE the ``names`` columns of ``(pk, {attname: value})`` rows; ``auto_now`` too.
 
     The dict counterpart of ``update_objects``: callers that read ``values()`` need not
     build model instances (a full-store rebuild would otherwise hold every row at once).
+    ``auto_now=False`` leaves ``auto_now`` columns alone, as ``bulk_update`` does.
     """
     if not rows or not names:
         return
@@ -223,7 +226,7 @@ def update_dicts(
     auto = [
         f.attname
         for f in model._meta.concrete_fields
-        if isinstance(f, models.DateTimeField) and f.auto_now
+        if auto_now and isinstance(f, models.DateTimeField) and f.auto_now
     ]
     attnames = list(dict.fromkeys([model._meta.get_field(n).attname for n in names] + auto))
     _, columns, convert = _columns(model, attnames)
@@ -255,6 +258,7 @@ def select_in(
 ) -> list[tuple]:
     """``SELECT columns WHERE key IN keys AND name = value ...`` as raw tuples.
 
+    A ``None`` value means ``IS NULL``.
     For ids and text columns only (no ``from_db_value`` conversion is applied): the
     ORM's ``__in`` lookup prepares every parameter through the field, a measurable
     cost at a few SELECTs of 1,000 keys per import batch. Chunked below SQLite's
@@ -264,14 +268,17 @@ def select_in(
         return []
     qn = connection.ops.quote_name
     column = {f.attname: f.column for f in model._meta.concrete_fields}
-    where = " AND ".join(f"{qn(column[name])} = %s" for name in equal)
+    where = " AND ".join(
+        f"{qn(column[name])} IS NULL" if value is None else f"{qn(column[name])} = %s"
+        for name, value in equal.items()
+    )
     head = "SELECT {} FROM {} WHERE {}{}".format(
         ", ".join(qn(column[c]) for c in columns),
         qn(model._meta.db_table),
         f"{where} AND " if where else "",
         qn(column[key]),
     )
-    fixed = list(equal.values())
+    fixed = [value for value in equal.values() if value is not None]
     keys = list(keys)
     out: list[tuple] = []
     with connection.cursor() as cursor:

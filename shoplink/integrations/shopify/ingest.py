@@ -28,7 +28,7 @@ from shoplink.audience.models import Contact
 from shoplink.audience.services import ConsentChange, ContactChange
 from shoplink.commerce import services as commerce
 from shoplink.commerce.models import Cart, Checkout, Collection, Order, Product
-from shoplink.core.fastwrite import select_in
+from shoplink.core.fastwrite import select_in, update_dicts
 from shoplink.core.upsert import RowChange, upsert_rows
 
 __all__ = [
@@ -112,23 +112,22 @@ def _link_waiting_rows(store, created: Sequence[ContactChange]) -> None:
     """Link orders and checkouts that arrived before their customer (webhook order)."""
     project, source = store.project, store.source
     keys = [c.external_id for c in created]
-    order_ids = list(
-        Order.objects.filter(
-            project=project, source=source, contact__isnull=True, customer_external_id__in=keys
-        ).values_list("id", flat=True)
-    )
+    scope = {"project_id": project.pk, "source": source, "contact_id": None}
+    order_ids = [pk for (pk,) in select_in(Order, ["id"], "customer_external_id", keys, **scope)]
     if order_ids:
         commerce.link_orders_to_contacts(project, source, order_ids)
         commerce.refresh_contact_stats(project, [c.contact_id for c in created])
     by_key = {c.external_id: c.contact_id for c in created}
-    waiting = list(
-        Checkout.objects.filter(
-            project=project, source=source, contact__isnull=True, customer_external_id__in=keys
-        ).only("id", "customer_external_id")
+    waiting = select_in(
+        Checkout, ["id", "customer_external_id"], "customer_external_id", keys, **scope
     )
-    for checkout in waiting:
-        checkout.contact_id = by_key[checkout.customer_external_id]
-    Checkout.objects.bulk_update(waiting, ["contact"], batch_size=500)
+    # The contact column alone, as bulk_update(["contact"]) wrote it (updated_at kept).
+    update_dicts(
+        Checkout,
+        ["contact"],
+        [(pk, {"contact_id": by_key[customer]}) for pk, customer in waiting],
+        auto_now=False,
+    )
 
 
 def ingest_orders(store, records: Sequence[Any], *, refresh_stats: bool = True) -> list[RowChange]:
