@@ -15,6 +15,7 @@ from shoplink.audience.services import (
     may_receive_marketing,
     remove_from_list,
     set_local_consent,
+    update_attributes,
     upsert_contacts,
 )
 
@@ -127,3 +128,31 @@ def test_repeated_source_consent_reports_no_change(project):
     item = (contact.pk, ConsentInput("email", "subscribed", "SUBSCRIBED", consent_updated_at=T0))
     assert len(apply_source_consents([item])) == 1
     assert apply_source_consents([item]) == []
+
+
+@pytest.mark.django_db
+def test_newer_version_without_changes_still_moves_the_stored_timestamp(project):
+    upsert_contacts(project, [Rec("1", email="a@x.test", source_updated_at=T0)])
+    later = T0 + dt.timedelta(seconds=1)
+    (change,) = upsert_contacts(project, [Rec("1", email="a@x.test", source_updated_at=later)])
+    assert change.changed == [] and not change.stale
+    assert Contact.objects.get(external_id="1").source_updated_at == later
+    # ...so a replay of the first version is now recognised as stale.
+    (replay,) = upsert_contacts(project, [Rec("1", email="old@x.test", source_updated_at=T0)])
+    assert replay.stale
+
+
+@pytest.mark.django_db
+def test_update_attributes_merges_into_every_contact_of_a_large_set(project):
+    # More contacts than one SELECT/UPDATE round handles, so the chunking is exercised.
+    Contact.objects.bulk_create(
+        Contact(project=project, external_id=str(i), attributes={"kept": i}) for i in range(4100)
+    )
+    ids = dict(Contact.objects.filter(project=project).values_list("external_id", "id"))
+    values = {pk: {"score": int(key) * 2} for key, pk in ids.items()}
+    values[-1] = {"score": 0}  # an id that does not exist is not counted
+    assert update_attributes(project, values) == 4100
+    rows = dict(Contact.objects.filter(project=project).values_list("external_id", "attributes"))
+    assert rows["0"] == {"kept": 0, "score": 0}
+    assert rows["4099"] == {"kept": 4099, "score": 8198}
+    assert all(attrs == {"kept": int(k), "score": int(k) * 2} for k, attrs in rows.items())

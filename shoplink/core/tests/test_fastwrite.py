@@ -4,9 +4,17 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
+from shoplink.audience.models import Contact
 from shoplink.commerce.models import Order
-from shoplink.core.fastwrite import insert_objects, update_objects
+from shoplink.core.fastwrite import (
+    insert_dicts,
+    insert_objects,
+    select_in,
+    update_dicts,
+    update_objects,
+)
 
 FIELDS = dict(
     source="shopify:s.myshopify.com",
@@ -56,3 +64,64 @@ def test_update_writes_only_named_columns(project):
     assert row.financial_status == "refunded"
     assert row.line_items == [{"id": "2"}]
     assert row.email == "a@x.test"
+
+
+def _raw(column, pk):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM commerce_order WHERE id = %s", [pk])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_insert_dicts_stores_what_the_orm_stores(project):
+    fields = {**FIELDS, "cancelled_at": dt.datetime(2026, 3, 1, 10, 30, 15, 250000, tzinfo=dt.UTC)}
+    Order.objects.create(project=project, external_id="orm", **fields)
+    insert_dicts(Order, [{"project_id": project.pk, "external_id": "fast", **fields}])
+    orm = Order.objects.get(external_id="orm")
+    fast = Order.objects.get(external_id="fast")
+    assert _read(fast.pk) == _read(orm.pk)
+    # Same stored text, so ordering and range filters treat both rows alike (JSON is
+    # compact orjson text, equal as JSON but not byte for byte: not compared here).
+    for column in ("cancelled_at", "source_updated_at", "total_price", "current_total_price"):
+        assert _raw(column, fast.pk) == _raw(column, orm.pk)
+
+
+@pytest.mark.django_db
+def test_insert_dicts_ignore_conflicts_keeps_the_first_row(project):
+    row = {"project_id": project.pk, "external_id": "1", **FIELDS}
+    insert_dicts(Order, [row])
+    insert_dicts(
+        Order, [{**row, "name": "#other"}, {**row, "external_id": "2"}], ignore_conflicts=True
+    )
+    assert dict(Order.objects.values_list("external_id", "name")) == {"1": "#1001", "2": "#1001"}
+
+
+@pytest.mark.django_db
+def test_select_in_filters_by_equality_and_null(project):
+    contact = Contact.objects.create(project=project, external_id="7")
+    linked = Order.objects.create(project=project, external_id="1", contact=contact, **FIELDS)
+    unlinked = Order.objects.create(project=project, external_id="2", **FIELDS)
+    Order.objects.create(project=project, external_id="3", **{**FIELDS, "source": "other"})
+    scope = {"project_id": project.pk, "source": FIELDS["source"]}
+    keys = ["1", "2", "3", "missing"]
+    found = select_in(Order, ["external_id", "id"], "external_id", keys, **scope)
+    assert sorted(found) == [("1", linked.pk), ("2", unlinked.pk)]
+    assert select_in(Order, ["id"], "external_id", keys, **scope, contact_id=None) == [
+        (unlinked.pk,)
+    ]
+    assert select_in(Order, ["id"], "external_id", [], **scope) == []
+
+
+@pytest.mark.django_db
+def test_update_dicts_touches_auto_now_only_when_asked(project):
+    order = Order.objects.create(project=project, external_id="1", **FIELDS)
+    before = Order.objects.get(pk=order.pk).updated_at
+    update_dicts(
+        Order, ["financial_status"], [(order.pk, {"financial_status": "voided"})], auto_now=False
+    )
+    row = Order.objects.get(pk=order.pk)
+    assert (row.financial_status, row.updated_at) == ("voided", before)
+    update_dicts(Order, ["line_items"], [(order.pk, {"line_items": [{"id": "9"}]})])
+    row = Order.objects.get(pk=order.pk)
+    assert row.line_items == [{"id": "9"}] and row.updated_at > before
+    assert row.email == FIELDS["email"]

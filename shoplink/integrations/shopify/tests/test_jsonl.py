@@ -128,3 +128,31 @@ def test_groups_feed_order_mapping():
             "price": "5.50",
         }
     ]
+
+
+def test_a_child_of_a_child_never_joins_a_root_with_the_same_number():
+    lines = [
+        b'{"id":"gid://shopify/Order/5"}',
+        b'{"id":"gid://shopify/LineItem/5","__parentId":"gid://shopify/Order/5"}',
+        b'{"id":"gid://shopify/Discount/1","__parentId":"gid://shopify/LineItem/5"}',
+    ]
+    joiner, groups = _groups(lines)
+    _, children = groups["gid://shopify/Order/5"]
+    assert list(children) == ["LineItem"]
+    assert joiner.orphan_count == 1
+
+
+def test_parent_id_is_read_from_the_key_not_from_values():
+    lines = [
+        # Spaces around the colon, as a pretty-printing producer would write.
+        b'{"id": "gid://shopify/LineItem/1", "__parentId" : "gid://shopify/Order/1"}',
+        # The key's text inside string values does not make a line a child.
+        b'{"id":"gid://shopify/Order/1","note":"\\"__parentId\\":\\"x\\"","tag":"__parentId"}',
+        b'{"id":"gid://shopify/Order/2","__parentId":null}',
+    ]
+    joiner, groups = _groups(lines)
+    assert list(groups) == ["gid://shopify/Order/1", "gid://shopify/Order/2"]
+    assert [c["id"] for c in groups["gid://shopify/Order/1"][1]["LineItem"]] == [
+        "gid://shopify/LineItem/1"
+    ]
+    assert joiner.orphan_count == 0
