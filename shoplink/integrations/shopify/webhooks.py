@@ -15,7 +15,7 @@ import uuid
 
 import orjson
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -131,32 +131,55 @@ def accept_delivery(body: bytes | None, request_headers: dict[str, str]) -> tupl
         state, note, status = DeliveryState.REJECTED, "Missing X-Shopify-Shop-Domain", 400
 
     now = clock.now()
-    delivery = WebhookDelivery(
+    values = {
         # A delivery without an id cannot be deduplicated; keep it under a fresh one.
-        webhook_id=headers.get("X-Shopify-Webhook-Id") or f"missing-{uuid.uuid4()}",
-        topic=topic[:100],
-        shop_domain=headers.get("X-Shopify-Shop-Domain", "")[:255].lower(),
-        triggered_at=_parse_time(headers.get("X-Shopify-Triggered-At")),
-        received_at=now,
-        state=state,
-        headers=headers,
-        body=body if state == DeliveryState.RECEIVED else None,
-        note=note,
-        processed_at=None if state == DeliveryState.RECEIVED else now,
-    )
-    try:
-        with sqlite_writer(), transaction.atomic():
-            delivery.save(force_insert=True)
-    except IntegrityError:
+        "webhook_id": headers.get("X-Shopify-Webhook-Id") or f"missing-{uuid.uuid4()}",
+        "topic": topic[:100],
+        "shop_domain": headers.get("X-Shopify-Shop-Domain", "")[:255].lower(),
+        "triggered_at": _parse_time(headers.get("X-Shopify-Triggered-At")),
+        "received_at": now,
+        "state": state,
+        "headers": headers,
+        "body": body if state == DeliveryState.RECEIVED else None,
+        "note": note,
+        "processed_at": None if state == DeliveryState.RECEIVED else now,
+        "attempts": 0,
+    }
+    with sqlite_writer(), transaction.atomic():
+        delivery_id = _insert_once(values)
+    if delivery_id is None:
         # The unique webhook id says Shopify already gave us this delivery (a retry after
         # a slow answer, or a duplicate): acknowledge it and do nothing (PLATFORM §2.3).
         return 200, ""
     if state == DeliveryState.RECEIVED:
         # Outside the lock; after the commit (immediately here, as no transaction is open).
-        enqueue_on_commit(_enqueue, delivery.pk)
-    if state != DeliveryState.RECEIVED:
-        log.info("webhook %s %s: %s", delivery.webhook_id, topic, note)
+        enqueue_on_commit(_enqueue, delivery_id)
+    else:
+        log.info("webhook %s %s: %s", values["webhook_id"], topic, note)
     return status, ""
+
+
+def _insert_once(values: dict) -> int | None:
+    """Insert the delivery unless its webhook id is known; return its id, None if known.
+
+    One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (SQLite ≥ 3.35, PostgreSQL) instead
+    of ``Model.save()``: the ORM's statement building cost more than SQLite's insert, and
+    a duplicate costs no exception and no rolled-back savepoint.
+    """
+    meta = WebhookDelivery._meta
+    quote = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in values]
+    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote(meta.get_field('webhook_id').column)}) DO NOTHING "
+        f"RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _is_json_object(body: bytes) -> bool:
