@@ -11,6 +11,7 @@ no ``pre_save`` hooks: callers set ``auto_now`` timestamps themselves.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -193,13 +194,18 @@ def insert_dicts(
     if ignore_conflicts:
         # Both backends we support (SQLite >= 3.24, PostgreSQL) accept this spelling.
         sql += " ON CONFLICT DO NOTHING"
+    if len(attnames) > 1:
+        pick = operator.itemgetter(*attnames)
+    else:  # itemgetter of one name returns a bare value, not a tuple
+        (only,) = attnames
+        pick = lambda row: (row[only],)  # noqa: E731
     # Only columns whose value needs converting pay a call per cell.
     converted = [(i, conv) for i, conv in enumerate(convert) if conv is not _identity]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             params = []
             for row in rows[start : start + batch_size]:
-                values = [row[name] if name in row else defaults[name] for name in attnames]
+                values = list(pick({**defaults, **row}))  # itemgetter: one C call per row
                 for i, conv in converted:
                     values[i] = conv(values[i])
                 params.append(values)
