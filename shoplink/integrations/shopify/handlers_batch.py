@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 
 import orjson
-from django.db import transaction
+from django.db import connection, transaction
 
 from shoplink.audience.models import Contact
 from shoplink.commerce.models import Order
@@ -31,7 +31,6 @@ from shoplink.integrations.shopify import shopify_events as events
 from shoplink.integrations.shopify.handlers import (
     LAST_WEBHOOK_EVERY,
     _active,
-    _finish,
     _wake_waiting,
     process_delivery,
 )
@@ -47,8 +46,10 @@ from shoplink.integrations.shopify.writelock import sqlite_writer
 log = logging.getLogger(__name__)
 
 BATCH_TOPIC = "orders/create"
-# Large enough to amortise the query building, small enough to keep a writer turn short.
-BATCH_SIZE = 200
+# Large enough to amortise the query building, small enough that a writer turn (~0.4 ms
+# per order) never keeps the receiver waiting long.
+BATCH_SIZE = 100
+_FINISHED = ("headers", "state", "note", "processed_at", "body", "attempts")
 
 
 def process_pending(delivery_id: int) -> str:
@@ -100,12 +101,42 @@ def _process_batch(head: WebhookDelivery) -> set[int]:
     for record in records:
         emitted += [events.order_placed(store, record), *events.ordered_products(store, record)]
     events.emit(store, emitted)
-    for delivery, record in picked:
-        _finish(delivery, DeliveryState.PROCESSED, "", f"order:{record.external_id}")
+    _finish_all(picked)
     now = clock.now()
     if store.last_webhook_at is None or abs(now - store.last_webhook_at) >= LAST_WEBHOOK_EVERY:
         ShopifyStore.objects.filter(pk=store.pk).update(last_webhook_at=now)
     return {delivery.pk for delivery, _ in picked}
+
+
+def _finish_all(picked: list[tuple]) -> None:
+    """``handlers._finish`` for the whole batch in one ``executemany``.
+
+    Each row keeps its own headers (with the order it wrote, for tie-breaks), so one
+    UPDATE per row is needed; built once here rather than by the ORM per row.
+    """
+    meta = WebhookDelivery._meta
+    quote = connection.ops.quote_name
+    column = {name: quote(meta.get_field(name).column) for name in _FINISHED}
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {column['headers']} = %s, {column['state']} = %s, "
+        f"{column['note']} = '', {column['processed_at']} = %s, {column['body']} = NULL, "
+        f"{column['attempts']} = {column['attempts']} + 1 WHERE {quote(meta.pk.column)} = %s"
+    )
+    headers = meta.get_field("headers")
+    processed_at = meta.get_field("processed_at").get_db_prep_save(clock.now(), connection)
+    rows = [
+        (
+            headers.get_db_prep_save(
+                {**delivery.headers, "resource": f"order:{record.external_id}"}, connection
+            ),
+            DeliveryState.PROCESSED.value,
+            processed_at,
+            delivery.pk,
+        )
+        for delivery, record in picked
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _plainly_active_store(shop_domain: str) -> ShopifyStore | None:
