@@ -282,9 +282,12 @@ def _after_connect(store: ShopifyStore) -> None:
     if missing:
         # D10: a needed scope missing from the grant is Reconnect required, even right
         # after a connect (the merchant's store trimmed the scopes on install).
-        status.mark_reconnect_required(
-            store, "Shopify granted fewer scopes than needed; missing: " + ", ".join(missing)
+        reason = (
+            status.WRITE_SCOPE_REASON
+            if missing == ["write_customers"]
+            else "Shopify granted fewer scopes than needed; missing: " + ", ".join(missing)
         )
+        status.mark_reconnect_required(store, reason)
     status.log_activity(
         store,
         "connect",
@@ -306,11 +309,13 @@ def _create_customer_list(store: ShopifyStore) -> None:
 
 
 def _catch_up(store: ShopifyStore) -> None:
-    """D31: a catch-up reconciliation covers the time the store was not connected."""
-    try:
-        from shoplink.integrations.shopify import tasks_sync
-    except ImportError:
-        return  # the sync engineer's jobs have not landed; nothing to catch up with yet
+    """D31: a catch-up reconciliation covers the time the store was not connected.
+
+    A fresh health check follows, so Store details does not keep showing the failed
+    readiness items that led to the Reconnect.
+    """
+    from shoplink.integrations.shopify import tasks_connect, tasks_sync
     from shoplink.queue.jobs import enqueue_on_commit
 
     enqueue_on_commit(tasks_sync.reconcile_store, store.pk)
+    enqueue_on_commit(tasks_connect.check_store_health, store.pk, "reconnect")

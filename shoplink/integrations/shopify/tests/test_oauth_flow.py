@@ -265,3 +265,25 @@ def test_reconnect_with_a_scope_still_withheld_stays_reconnect_required(
     assert store.granted_scopes == ["read_customers", "read_orders"]
     assert store.status == StoreStatus.RECONNECT_REQUIRED
     assert "read_products" in store.reconnect_reason
+
+
+def test_reconnect_runs_a_fresh_health_check(
+    admin_client, shopify_sim, unique_shop, django_capture_on_commit_callbacks
+):
+    """After Reconnect, Store readiness no longer shows the failures that caused it."""
+    connect(admin_client, unique_shop)
+    store = ShopifyStore.objects.get(domain=unique_shop)
+    ShopifyStore.objects.filter(pk=store.pk).update(
+        status=StoreStatus.RECONNECT_REQUIRED,
+        reconnect_reason="Shopify revoked the app's access",
+        readiness={"OAuth connected": False, "Token valid": False},
+    )
+    started = admin_client.post(
+        f"/integrations/shopify/stores/{store.pk}/reconnect/", HTTP_HX_REQUEST="true"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        follow_callback(admin_client, decide(started["HX-Redirect"]))
+    store.refresh_from_db()
+    assert store.health_checks.filter(trigger="reconnect").exists()
+    assert store.readiness["OAuth connected"] is True
+    assert store.readiness["Token valid"] is True
