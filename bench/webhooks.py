@@ -1,15 +1,21 @@
 """Benchmark the webhook receiver under the production server, against a minimal view.
 
-Starts gunicorn serving ``config.wsgi`` (SQLite in WAL mode, settings = production plus
-the ``/bench/ok`` baseline route, see ``webhooks_app.py``) and fires signed deliveries
-from a separate load process over keep-alive connections:
+Starts gunicorn exactly as ``shoplink serve`` does (``shoplink.cli._web_command``:
+``config.wsgi:application``, whose dispatcher answers deliveries in front of Django's
+middleware, docs/decisions/0005), with SQLite in WAL mode and settings = production plus
+the ``/bench/ok`` baseline route (``webhooks_app.py``), and fires signed deliveries from
+a separate load process over keep-alive connections:
 
 1. baseline: as many POSTs as possible at ``/bench/ok`` (a Django view returning 200);
 2. receiver: as many signed ``orders/create`` deliveries as possible (unique webhook ids)
    with no worker running — the request path alone (verify, one INSERT, enqueue, 200);
+   its rows and jobs are then dropped, as no worker is meant to process them;
 3. events: a Huey consumer runs, and new orders are delivered at ``--rate`` per second;
    webhook-to-event latency = the ``shopify_order_placed`` row's ``recorded_at`` minus
    the moment the delivery was sent.
+
+``--phases`` picks phases (default all three); ``--workers``/``--threads`` try other
+gunicorn sizes than the shipped ones.
 
 The last line is
 ``RESULT acks_per_s=<n> ack_p99_ms=<n> event_p95_ms=<n> baseline_acks_per_s=<n> ratio=<r>``

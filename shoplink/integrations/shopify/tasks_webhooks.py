@@ -12,11 +12,12 @@ from shoplink.queue.jobs import periodic_task, task
 
 
 @task()
-def process_webhook(delivery_id: int) -> str:
+def process_webhook(delivery_id: int) -> None:
     # New orders of the same shop are taken together (handlers_batch); the rest one by one.
+    # Nothing is returned: Huey would keep every job's result in the queue file, unread.
     from shoplink.integrations.shopify.handlers_batch import process_pending
 
-    return process_pending(delivery_id)
+    process_pending(delivery_id)
 
 
 @task()
