@@ -295,7 +295,25 @@ def _after_connect(store: ShopifyStore) -> None:
         scopes=list(store.granted_scopes),
     )
     if reconnected:
+        if not missing:
+            _pass_grant_items(store)
         _catch_up(store)
+
+
+def _pass_grant_items(store: ShopifyStore) -> None:
+    """Mark the readiness items a Reconnect just proved as passing.
+
+    The code exchange, the granted-scope check and the shop query above verified the
+    grant, the token, the scopes and the API end to end, so Store details must not keep
+    the failures that led to the Reconnect. "Initial sync complete" keeps its last result
+    (a health check would turn a never-synced store Error, but D31 says Connected).
+    """
+    readiness = dict(store.readiness or {})
+    for label in status.READINESS_LABELS:
+        if label != "Initial sync complete":
+            readiness[label] = True
+    store.readiness = readiness
+    ShopifyStore.objects.filter(pk=store.pk).update(readiness=readiness)
 
 
 def _create_customer_list(store: ShopifyStore) -> None:
@@ -311,11 +329,8 @@ def _create_customer_list(store: ShopifyStore) -> None:
 def _catch_up(store: ShopifyStore) -> None:
     """D31: a catch-up reconciliation covers the time the store was not connected.
 
-    A fresh health check follows, so Store details does not keep showing the failed
-    readiness items that led to the Reconnect.
     """
-    from shoplink.integrations.shopify import tasks_connect, tasks_sync
+    from shoplink.integrations.shopify import tasks_sync
     from shoplink.queue.jobs import enqueue_on_commit
 
     enqueue_on_commit(tasks_sync.reconcile_store, store.pk)
-    enqueue_on_commit(tasks_connect.check_store_health, store.pk, "reconnect")
