@@ -18,6 +18,12 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # A file (not in-memory) test database so a real worker or server process started by a
 # test sees the same data as the test itself.
 DATABASES["default"].setdefault("TEST", {})  # noqa: F405
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
+    # One test database name per run, so two runs on one server never collide
+    # (pytest-django adds the xdist worker suffix and drops it afterwards).
+    DATABASES["default"]["TEST"]["NAME"] = "test_shoplink_" + os.path.basename(  # noqa: F405
+        os.environ["SHOPLINK_DATA_DIR"]
+    ).replace("-", "_")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"]["NAME"] = os.path.join(  # noqa: F405
         os.environ["SHOPLINK_DATA_DIR"], "test.sqlite3"
