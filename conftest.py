@@ -151,7 +151,7 @@ def simulator(request):
             if httpx.get(url + "/_control/health", timeout=1).status_code == 200:
                 break
         except httpx.HTTPError:
-            pass
+            pass  # not listening yet: poll again until the deadline
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"shopsim did not start; see {log.name}")
         time.sleep(0.1)

@@ -70,7 +70,7 @@ def _start_simulator(args, client_id: str, secret: str) -> tuple[subprocess.Pope
             if httpx.get(url + "/_control/health", timeout=1).status_code == 200:
                 return process, url
         except httpx.HTTPError:
-            pass
+            pass  # not listening yet: poll again until the deadline
         if process.poll() is not None or time.monotonic() > deadline:
             raise SystemExit("shopsim did not start")
         time.sleep(0.1)

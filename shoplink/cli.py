@@ -108,7 +108,7 @@ def _wait_until_up(urls: list[str], procs: list[subprocess.Popen], timeout: floa
                     pending.pop(0)
                     continue
         except OSError:
-            pass
+            pass  # not answering yet: poll again until the deadline
         time.sleep(0.3)
 
 
@@ -123,7 +123,7 @@ def _wait(procs: list[subprocess.Popen]) -> int:
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
     except KeyboardInterrupt:
-        pass
+        pass  # Ctrl-C is the documented way to stop: fall through to stop()
     stop()
     for p in procs:
         try:
