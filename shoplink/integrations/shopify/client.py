@@ -372,16 +372,7 @@ def request_token(
         ) from e
     if response.status_code >= 500:
         raise _status_error(response, operation)
-    try:
-        payload = orjson.loads(response.content)
-    except orjson.JSONDecodeError as e:
-        raise ShopifyUnavailable(
-            "Shopify answered with malformed JSON",
-            operation=operation,
-            status=response.status_code,
-            code="MALFORMED_RESPONSE",
-            request_id=_request_id(response),
-        ) from e
+    payload = _decode(response, operation)
     if response.status_code == 200 and isinstance(payload, dict) and payload.get("access_token"):
         return payload
     error = (
