@@ -249,13 +249,15 @@ from shoplink.integrations.shopify.models import ShopifyStore
 p = create_project("Bench")
 ShopifyStore.objects.create(project=p, domain="{SHOP}", name="Bench", sync_customers=False)
 """
-# Phase 2's deliveries are not meant to be processed: drop their jobs and their rows (a
-# worker would otherwise take them up with phase 3's new orders).
+# Phase 2's deliveries are not meant to be processed: drop their jobs, their rows and the
+# shop's "drain queued" bit (a worker would otherwise take them up with phase 3's orders,
+# and the bit, set by phase 2's one wake-up, would hold phase 3's back until the sweeper).
 FLUSH = """
 from huey.contrib.djhuey import HUEY
-from shoplink.integrations.shopify.models import WebhookDelivery
+from shoplink.integrations.shopify.models import WebhookDelivery, WebhookWake
 HUEY.flush()
 WebhookDelivery.objects.all().delete()
+WebhookWake.objects.all().delete()
 """
 LATENCIES = """
 import json

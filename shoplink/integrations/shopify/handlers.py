@@ -211,15 +211,23 @@ def _wake_waiting(shop_domain: str) -> None:
 
 
 def requeue_stale_deliveries() -> int:
-    """Sweeper: re-enqueue deliveries still received after ``STALE_AFTER`` (lost jobs)."""
-    from shoplink.integrations.shopify.tasks_webhooks import process_webhook
+    """Sweeper: re-enqueue deliveries still received after ``STALE_AFTER`` (lost jobs).
+
+    First attempts belong to their shop's drain: the shop is re-armed whatever its wake-up
+    bit says (a drain lost with the queue leaves the bit set, ``wakeups.py``). Retries are
+    re-enqueued one by one, as they were scheduled.
+    """
+    from shoplink.integrations.shopify import wakeups
+    from shoplink.integrations.shopify.tasks_webhooks import drain_webhooks, process_webhook
 
     cutoff = clock.now() - STALE_AFTER
-    ids = list(
-        WebhookDelivery.objects.filter(
-            state=DeliveryState.RECEIVED, received_at__lte=cutoff
-        ).values_list("pk", flat=True)[:1000]
-    )
-    for pk in ids:
+    stale = WebhookDelivery.objects.filter(state=DeliveryState.RECEIVED, received_at__lte=cutoff)
+    first_attempts = stale.filter(attempts=0).order_by("shop_domain")
+    shops = list(first_attempts.values_list("shop_domain", flat=True).distinct())
+    for shop_domain in shops:
+        wakeups.force(shop_domain)
+        drain_webhooks(shop_domain)
+    retries = list(stale.filter(attempts__gt=0).values_list("pk", flat=True)[:1000])
+    for pk in retries:
         process_webhook(pk)
-    return len(ids)
+    return len(shops) + len(retries)

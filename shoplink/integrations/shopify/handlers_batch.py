@@ -1,17 +1,21 @@
-"""Set-wise processing of a shop's pending ``orders/create`` deliveries (issue 6 benchmark).
+"""The worker's side of the inbox: a shop's drain, with new orders processed set-wise.
+
+``drain`` is what the receiver's wake-up runs (``wakeups.py``): every pending
+first-attempt delivery of the shop, oldest first.
 
 A storm is mostly new orders, and one ``orders/create`` through ``process_delivery``
 costs ~20 queries, nearly all of it query building rather than SQLite work; the same
-queries over a whole batch cost little more than over one. So the worker's entry point
-takes the delivery it was given plus the shop's other pending ``orders/create``
-deliveries (first attempts only) and runs them through ``ingest.ingest_orders`` and
+queries over a whole batch cost little more than over one. So a new order takes the
+shop's other pending ``orders/create`` deliveries (first attempts only, up to
+``BATCH_SIZE``) along and runs them through ``ingest.ingest_orders`` and
 ``shopify_events.emit`` once, with the same outcome per delivery as one at a time:
 the order upserted, ``shopify_order_placed`` and ``shopify_ordered_product`` emitted
 (deduplicated by their idempotency keys), the delivery processed and its body blanked.
 
-Whatever does not fit the batch goes through ``process_delivery`` as before: other
-topics, retries, a buyer not held yet (it waits, §2.3), an equal-second tie-break, a
-second delivery for the same order, a store that is not plainly active. If anything in
+Whatever does not fit the batch goes through ``process_delivery``: other topics,
+retries (``process_pending``, one job per delivery), a buyer not held yet (it waits,
+§2.3), an equal-second tie-break, a second delivery for the same order, a store that is
+not plainly active. If anything in
 the batch raises, the batch is rolled back and the delivery is processed on its own, so
 one bad payload costs speed, never correctness.
 """
@@ -19,6 +23,7 @@ one bad payload costs speed, never correctness.
 from __future__ import annotations
 
 import logging
+import time
 
 import orjson
 from django.db import connection, transaction
@@ -26,7 +31,7 @@ from django.db import connection, transaction
 from shoplink.audience.models import Contact
 from shoplink.commerce.models import Order
 from shoplink.core import clock
-from shoplink.integrations.shopify import ingest, mapping
+from shoplink.integrations.shopify import ingest, mapping, wakeups
 from shoplink.integrations.shopify import shopify_events as events
 from shoplink.integrations.shopify.handlers import (
     LAST_WEBHOOK_EVERY,
@@ -42,6 +47,7 @@ from shoplink.integrations.shopify.models import (
 )
 from shoplink.integrations.shopify.subscriptions import TOPIC_CATEGORY
 from shoplink.integrations.shopify.writelock import sqlite_writer
+from shoplink.queue.jobs import enqueue_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +55,76 @@ BATCH_TOPIC = "orders/create"
 # Large enough to amortise the query building, small enough that a writer turn (~0.4 ms
 # per order) never keeps the receiver waiting long.
 BATCH_SIZE = 100
+# A drain reads this many pending deliveries at a time, and hands the rest of a storm to
+# a fresh drain after this long.
+DRAIN_PAGE = 500
+DRAIN_SECONDS = 5.0
 _FINISHED = ("headers", "state", "note", "processed_at", "body", "attempts")
+
+
+def drain(shop_domain: str) -> int:
+    """Process the shop's pending first-attempt deliveries, oldest first; return how many.
+
+    The receiver's wake-up (``wakeups.py``): the bit is released before anything is read,
+    so a delivery committed after that read wakes another drain. New orders go set-wise
+    (a batch may take later ones ahead of their turn, as one job per delivery did); each
+    other delivery goes through ``process_delivery``, which either finishes it or leaves
+    it for a retry (``attempts`` > 0), so every pass makes progress. After
+    ``DRAIN_SECONDS`` the rest is left to a fresh drain at the back of the queue, so one
+    busy shop cannot hold a worker thread from the others.
+    """
+    wakeups.release(shop_domain)
+    deadline = time.monotonic() + DRAIN_SECONDS
+    handled = 0
+    while pending := _first_attempts(shop_domain):
+        taken: set[int] = set()
+        for delivery_id, topic in pending:
+            if delivery_id in taken:
+                continue
+            if topic == BATCH_TOPIC:
+                taken |= _process_new_orders(shop_domain)
+                if delivery_id in taken:
+                    continue
+            process_delivery(delivery_id)
+            taken.add(delivery_id)
+        handled += len(taken)
+        if time.monotonic() > deadline:
+            with sqlite_writer():
+                again = bool(_first_attempts(shop_domain)) and wakeups.claim(shop_domain)
+            if again:
+                enqueue_on_commit(_enqueue_drain, shop_domain)
+            break
+    return handled
+
+
+def _first_attempts(shop_domain: str) -> list[tuple[int, str]]:
+    return list(
+        WebhookDelivery.objects.filter(
+            shop_domain=shop_domain, state=DeliveryState.RECEIVED, attempts=0
+        )
+        .order_by("pk")
+        .values_list("pk", "topic")[:DRAIN_PAGE]
+    )
+
+
+def _enqueue_drain(shop_domain: str) -> None:
+    from shoplink.integrations.shopify.tasks_webhooks import drain_webhooks
+
+    drain_webhooks(shop_domain)
+
+
+def _process_new_orders(shop_domain: str) -> set[int]:
+    """The shop's pending new orders, set-wise; the ids of the deliveries it finished."""
+    try:
+        with sqlite_writer(), transaction.atomic():
+            done = _process_batch(shop_domain)
+    except Exception as error:
+        # Rolled back as a whole; one at a time gives each delivery its own outcome.
+        log.warning("orders/create batch fell back to one delivery (%s)", type(error).__name__)
+        done = set()
+    if done:
+        _wake_waiting(shop_domain)  # new orders may unblock waiting deliveries
+    return done
 
 
 def process_pending(delivery_id: int) -> str:
@@ -63,29 +138,20 @@ def process_pending(delivery_id: int) -> str:
         return "gone"  # processed meanwhile, by a batch or another worker
     if head.topic != BATCH_TOPIC or head.attempts:
         return process_delivery(delivery_id)
-    try:
-        with sqlite_writer(), transaction.atomic():
-            done = _process_batch(head)
-    except Exception as error:
-        # Rolled back as a whole; one at a time gives each delivery its own outcome.
-        log.warning("orders/create batch fell back to one delivery (%s)", type(error).__name__)
-        done = set()
-    if done:
-        _wake_waiting(head.shop_domain)  # new orders may unblock waiting deliveries
-    if delivery_id in done:
+    if delivery_id in _process_new_orders(head.shop_domain):
         return DeliveryState.PROCESSED
     return process_delivery(delivery_id)
 
 
-def _process_batch(head: WebhookDelivery) -> set[int]:
+def _process_batch(shop_domain: str) -> set[int]:
     """Process what can be processed set-wise; return the ids of those deliveries."""
-    store = _plainly_active_store(head.shop_domain)
+    store = _plainly_active_store(shop_domain)
     if store is None:
         return set()
     batch = list(
         WebhookDelivery.objects.select_for_update(skip_locked=True)
         .filter(
-            shop_domain=head.shop_domain,
+            shop_domain=shop_domain,
             topic=BATCH_TOPIC,
             state=DeliveryState.RECEIVED,
             attempts=0,

@@ -327,9 +327,7 @@ def _create_customer_list(store: ShopifyStore) -> None:
 
 
 def _catch_up(store: ShopifyStore) -> None:
-    """D31: a catch-up reconciliation covers the time the store was not connected.
-
-    """
+    """D31: a catch-up reconciliation covers the time the store was not connected."""
     from shoplink.integrations.shopify import tasks_sync
     from shoplink.queue.jobs import enqueue_on_commit
 

@@ -2,6 +2,7 @@
 
 Imported once from ``ShopifyConfig.ready``. Each later module adds its hook here.
 """
+
 from shoplink.integrations.shopify import (
     sweepers_sync,  # noqa: F401  (D17 stall sweeper)
     sweeps_webhooks,  # noqa: F401  (D19 retries, D23)

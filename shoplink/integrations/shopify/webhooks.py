@@ -2,7 +2,8 @@
 
 Owns the request path only: read the raw body → constant-time base64 HMAC check (401,
 nothing stored) → one INSERT of a ``WebhookDelivery`` keyed on ``X-Shopify-Webhook-Id``
-(a duplicate answers 200 and does nothing) → enqueue processing on commit → 200.
+(a duplicate answers 200 and does nothing) → wake the shop's drain unless one is queued
+(``wakeups.py``) → 200.
 Shopify gives us 5 s in total (PLATFORM.md §2.2) and retries slow answers, so nothing
 else happens here: parsing payloads into records is ``handlers.py``'s job, in a worker.
 """
@@ -15,13 +16,13 @@ import uuid
 
 import orjson
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from shoplink.core import clock
-from shoplink.integrations.shopify import signing
+from shoplink.integrations.shopify import signing, wakeups
 from shoplink.integrations.shopify.models import DeliveryState, WebhookDelivery
 from shoplink.integrations.shopify.subscriptions import KNOWN_TOPICS
 from shoplink.integrations.shopify.writelock import sqlite_writer
@@ -145,18 +146,61 @@ def accept_delivery(body: bytes | None, request_headers: dict[str, str]) -> tupl
         "processed_at": None if state == DeliveryState.RECEIVED else now,
         "attempts": 0,
     }
-    with sqlite_writer(), transaction.atomic():
+    received = state == DeliveryState.RECEIVED
+    # Autocommit statements, no transaction: the row must be committed before the wake-up
+    # bit is read (wakeups.py), and a single INSERT is atomic on its own.
+    with sqlite_writer():
         delivery_id = _insert_once(values)
+        wake = delivery_id is not None and received and wakeups.claim(values["shop_domain"])
     if delivery_id is None:
         # The unique webhook id says Shopify already gave us this delivery (a retry after
         # a slow answer, or a duplicate): acknowledge it and do nothing (PLATFORM §2.3).
         return 200, ""
-    if state == DeliveryState.RECEIVED:
+    if wake:
         # Outside the lock; after the commit (immediately here, as no transaction is open).
-        enqueue_on_commit(_enqueue, delivery_id)
-    else:
+        enqueue_on_commit(_enqueue_drain, values["shop_domain"])
+    elif not received:
         log.info("webhook %s %s: %s", values["webhook_id"], topic, note)
     return status, ""
+
+
+_FIELDS = tuple(
+    WebhookDelivery._meta.get_field(name)
+    for name in (
+        "webhook_id",
+        "topic",
+        "shop_domain",
+        "triggered_at",
+        "received_at",
+        "state",
+        "headers",
+        "body",
+        "note",
+        "processed_at",
+        "attempts",
+    )
+)
+# Plain strings and ints go to the driver as they are; only these need the field's
+# conversion (JSON, datetimes, bytes), which is most of what the ORM spends per row.
+_CONVERTED = frozenset({"triggered_at", "received_at", "headers", "body", "processed_at"})
+_INSERT_SQL: dict[str, str] = {}
+
+
+def _insert_sql() -> str:
+    """The INSERT for this connection's database, built once."""
+    sql = _INSERT_SQL.get(connection.vendor)
+    if sql is None:
+        meta = WebhookDelivery._meta
+        quote = connection.ops.quote_name
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} "
+            f"({', '.join(quote(f.column) for f in _FIELDS)}) "
+            f"VALUES ({', '.join(['%s'] * len(_FIELDS))}) "
+            f"ON CONFLICT ({quote(meta.get_field('webhook_id').column)}) DO NOTHING "
+            f"RETURNING {quote(meta.pk.column)}"
+        )
+        _INSERT_SQL[connection.vendor] = sql
+    return sql
 
 
 def _insert_once(values: dict) -> int | None:
@@ -166,18 +210,14 @@ def _insert_once(values: dict) -> int | None:
     of ``Model.save()``: the ORM's statement building cost more than SQLite's insert, and
     a duplicate costs no exception and no rolled-back savepoint.
     """
-    meta = WebhookDelivery._meta
-    quote = connection.ops.quote_name
-    fields = [meta.get_field(name) for name in values]
-    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({quote(meta.get_field('webhook_id').column)}) DO NOTHING "
-        f"RETURNING {quote(meta.pk.column)}"
-    )
+    params = [
+        field.get_db_prep_save(values[field.name], connection)
+        if field.name in _CONVERTED
+        else values[field.name]
+        for field in _FIELDS
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_insert_sql(), params)
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -189,7 +229,7 @@ def _is_json_object(body: bytes) -> bool:
         return False
 
 
-def _enqueue(delivery_id: int) -> None:
-    from shoplink.integrations.shopify.tasks_webhooks import process_webhook
+def _enqueue_drain(shop_domain: str) -> None:
+    from shoplink.integrations.shopify.tasks_webhooks import drain_webhooks
 
-    process_webhook(delivery_id)
+    drain_webhooks(shop_domain)

@@ -1,10 +1,15 @@
-"""WebhookDelivery: the inbox row written by the receiver, processed by a worker."""
+"""The inbox: WebhookDelivery rows written by the receiver, and one WebhookWake per shop.
+
+A worker drains a shop's inbox when woken; ``WebhookWake.queued`` says a wake-up is
+already on the queue, so a storm costs one queue entry per drain, not one per delivery
+(``wakeups.py`` has the protocol and why it loses nothing).
+"""
 
 from __future__ import annotations
 
 from django.db import models
 
-__all__ = ["DeliveryState", "WebhookDelivery"]
+__all__ = ["DeliveryState", "WebhookDelivery", "WebhookWake"]
 
 
 class DeliveryState(models.TextChoices):
@@ -30,4 +35,18 @@ class WebhookDelivery(models.Model):
     note = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
-        indexes = [models.Index(fields=["state", "received_at"])]
+        indexes = [
+            models.Index(fields=["state", "received_at"]),
+            # A drain's "this shop's first attempts still received, oldest first".
+            models.Index(fields=["shop_domain", "state", "attempts"]),
+        ]
+
+
+class WebhookWake(models.Model):
+    """Whether a drain of this shop's inbox is on the queue and not yet started."""
+
+    shop_domain = models.CharField(max_length=255, unique=True)
+    queued = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.shop_domain} ({'queued' if self.queued else 'idle'})"

@@ -1,12 +1,16 @@
-"""One worker job takes a shop's pending new orders together, with per-delivery outcomes."""
+"""One drain per shop: woken once for a burst, it takes the shop's pending deliveries
+together (new orders set-wise), with the same per-delivery outcomes as one at a time."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 
 from shoplink.events.models import Event
-from shoplink.integrations.shopify.models import DeliveryState, WebhookDelivery
-from shoplink.integrations.shopify.tasks_webhooks import process_webhook
+from shoplink.integrations.shopify.handlers import requeue_stale_deliveries
+from shoplink.integrations.shopify.models import DeliveryState, WebhookDelivery, WebhookWake
+from shoplink.integrations.shopify.tasks_webhooks import drain_webhooks
 from shoplink.integrations.shopify.tests.webhook_helpers import load, make_store, sender
 
 SHOP = "snowdevil.myshopify.com"
@@ -32,20 +36,27 @@ def _order(order_id: int, customer_id: int | None = None) -> dict:
 def _run_next_job(queue):
     """Take the next job off the queue and run its task here (inside the test's transaction)."""
     job = queue.dequeue()
-    assert job.name.endswith("process_webhook")
-    process_webhook.call_local(*job.args)
+    assert job.name.endswith("drain_webhooks")
+    assert job.args == (SHOP,)  # a shop domain: no payload, no personal data
+    drain_webhooks.call_local(*job.args)
+
+
+def _jobs(queue) -> list:
+    return [queue.dequeue() for _ in range(len(queue))]
 
 
 def _states() -> dict[str, str]:
     return dict(WebhookDelivery.objects.values_list("webhook_id", "state"))
 
 
-def test_the_first_job_processes_every_pending_new_order_of_the_shop(store, deliver, real_queue):
+def test_a_burst_wakes_one_drain_that_processes_every_pending_delivery(store, deliver, real_queue):
     for n in range(3):
         assert (
             deliver("orders/create", _order(1000 + n), SHOP, webhook_id=f"o-{n}").status_code == 200
         )
-    assert len(real_queue) == 3
+    deliver("orders/updated", dict(_order(1000), updated_at="2030-01-01T00:00:00Z"), SHOP)
+    assert len(real_queue) == 1  # one wake-up for the burst, not one job per delivery
+    assert WebhookWake.objects.get(shop_domain=SHOP).queued
 
     _run_next_job(real_queue)
     assert set(_states().values()) == {DeliveryState.PROCESSED}
@@ -53,13 +64,30 @@ def test_the_first_job_processes_every_pending_new_order_of_the_shop(store, deli
     assert sorted(e.data["order_id"] for e in placed) == ["1000", "1001", "1002"]
     assert WebhookDelivery.objects.filter(body__isnull=False).count() == 0
     assert WebhookDelivery.objects.get(webhook_id="o-1").headers["resource"] == "order:1001"
+    assert len(real_queue) == 0 and not WebhookWake.objects.get(shop_domain=SHOP).queued
 
-    # The other jobs find their deliveries done and change nothing.
-    processed_at = dict(WebhookDelivery.objects.values_list("webhook_id", "processed_at"))
+    # The drain released the bit: the next delivery wakes a new one.
+    deliver("orders/create", _order(1003), SHOP, webhook_id="o-3")
+    assert len(real_queue) == 1
     _run_next_job(real_queue)
+    assert _states()["o-3"] == DeliveryState.PROCESSED
+    assert Event.objects.filter(name="shopify_order_placed").count() == 4
+
+
+def test_a_drain_lost_with_the_queue_is_re_armed_by_the_sweeper(
+    store, deliver, real_queue, frozen_clock
+):
+    frozen_clock.freeze(frozen_clock.now())
+    deliver("orders/create", _order(1100), SHOP, webhook_id="lost")
+    real_queue.flush()  # the queue file deleted: the bit still says "queued"
+    deliver("orders/create", _order(1101), SHOP, webhook_id="after")
+    assert len(real_queue) == 0  # nothing enqueued, the bit is set
+
+    frozen_clock.advance(dt.timedelta(seconds=61))
+    assert requeue_stale_deliveries() == 1  # one shop re-armed
+    assert len(real_queue) == 1
     _run_next_job(real_queue)
-    assert dict(WebhookDelivery.objects.values_list("webhook_id", "processed_at")) == processed_at
-    assert placed.count() == 3 and len(real_queue) == 0
+    assert _states() == {"lost": DeliveryState.PROCESSED, "after": DeliveryState.PROCESSED}
 
 
 def test_an_order_whose_buyer_is_not_held_yet_waits_on_its_own(store, deliver, real_queue):
@@ -68,17 +96,17 @@ def test_an_order_whose_buyer_is_not_held_yet_waits_on_its_own(store, deliver, r
     deliver("orders/create", _order(2000), SHOP, webhook_id="same-order-again")
 
     _run_next_job(real_queue)
+    # The batch takes "guest"; the other two get their own turn in the same drain.
     assert _states() == {
         "guest": DeliveryState.PROCESSED,
-        "buyer-missing": DeliveryState.RECEIVED,  # left for its own job
-        "same-order-again": DeliveryState.RECEIVED,  # a second delivery takes its own turn
+        "buyer-missing": DeliveryState.RECEIVED,  # waits for its buyer, as a retry
+        "same-order-again": DeliveryState.PROCESSED,
     }
-    _run_next_job(real_queue)
-    _run_next_job(real_queue)
-    assert _states()["same-order-again"] == DeliveryState.PROCESSED
     waiting = WebhookDelivery.objects.get(webhook_id="buyer-missing")
     assert (waiting.attempts, waiting.note) == (1, "Waiting for customer 777")
     assert Event.objects.filter(name="shopify_order_placed").count() == 1  # no duplicate
+    # No new drain: the waiting one is retried on its own (woken by the later order).
+    assert [job.name.rsplit(".", 1)[-1] for job in _jobs(real_queue)] == ["process_webhook"]
 
 
 def test_a_store_that_is_not_linked_gets_the_usual_outcome(deliver, real_queue):

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import http.client
 import json
+import socketserver
+import subprocess
+import sys
 import threading
+import time
+import uuid
+from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
@@ -133,3 +139,74 @@ def test_deliveries_skip_the_middleware_stack(server, store):
     # XFrameOptionsMiddleware marks every Django response; the dispatcher's has no such stamp.
     assert delivered.status == 200 and delivered.getheader("X-Frame-Options") is None
     assert django_answer.getheader("X-Frame-Options") == "DENY"
+
+
+def test_a_concurrent_storm_with_a_real_worker_loses_no_delivery(store, worker_env, real_queue):
+    """Many receivers and a worker process race on the shop's wake-up bit (wakeups.py).
+
+    Eight client threads post new orders to a threaded server while a real consumer
+    drains; whatever the interleaving, every delivery must end processed with its event,
+    though the burst needs far fewer queue entries than deliveries.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+    from wsgiref.simple_server import WSGIServer as _Base
+
+    from huey.contrib.djhuey import HUEY
+
+    class ThreadedServer(socketserver.ThreadingMixIn, _Base):
+        daemon_threads = True
+
+    httpd = make_server("127.0.0.1", 0, application, ThreadedServer, _QuietHandler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    port = httpd.server_address[1]
+    enqueued = []
+    original = HUEY.enqueue
+    HUEY.enqueue = lambda task: (enqueued.append(task.name), original(task))[1]
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "run_huey", "--workers", "2", "--no-periodic"],
+        cwd=Path(__file__).resolve().parents[4],
+        env=worker_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    total = 240
+
+    def deliver(n: int) -> int:
+        time.sleep(0.07)  # spread over ~2 s, so drains start and end during the burst
+        return _deliver(port, "orders/create", _new_order(5_000 + n))[0]
+
+    try:
+        _wait_for_ping(worker)  # the consumer is up and polling before the burst
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(deliver, range(total)))
+        assert statuses == [200] * total
+        deadline = time.monotonic() + 60
+        placed = Event.objects.filter(name="shopify_order_placed")
+        while placed.count() < total:
+            assert time.monotonic() < deadline, f"{placed.count()} of {total} events"
+            assert worker.poll() is None, "the consumer exited"
+            time.sleep(0.2)
+    finally:
+        HUEY.enqueue = original
+        worker.terminate()
+        worker.wait(10)
+        httpd.shutdown()
+        httpd.server_close()
+    assert set(WebhookDelivery.objects.values_list("state", flat=True)) == {"processed"}
+    assert Event.objects.filter(name="shopify_order_placed").count() == total
+    # Drains started and ended during the burst (the race was run), yet far fewer
+    # queue entries than deliveries.
+    assert 2 <= enqueued.count("drain_webhooks") < total / 2
+
+
+def _wait_for_ping(worker) -> None:
+    from shoplink.queue.jobs import ping
+    from shoplink.queue.models import WorkerHeartbeat
+
+    token = uuid.uuid4().hex
+    ping(token)
+    deadline = time.monotonic() + 30
+    while not WorkerHeartbeat.objects.filter(worker=f"ping:{token}").exists():
+        assert time.monotonic() < deadline, "the consumer never ran the job"
+        assert worker.poll() is None, "the consumer exited"
+        time.sleep(0.1)
