@@ -11,6 +11,7 @@ from shoplink.commerce.models import Order
 from shoplink.core.fastwrite import (
     insert_dicts,
     insert_objects,
+    insert_rows,
     select_in,
     update_dicts,
     update_objects,
@@ -84,6 +85,34 @@ def test_insert_dicts_stores_what_the_orm_stores(project):
     # compact orjson text, equal as JSON but not byte for byte: not compared here).
     for column in ("cancelled_at", "source_updated_at", "total_price", "current_total_price"):
         assert _raw(column, fast.pk) == _raw(column, orm.pk)
+
+
+@pytest.mark.django_db
+def test_insert_rows_converts_mixed_columns_like_the_orm(project):
+    """Column-wise conversion: UTC, other offsets, None and odd Decimals in one batch."""
+    utc = dt.datetime(2026, 3, 1, 10, 30, 15, 250000, tzinfo=dt.UTC)
+    plus2 = dt.datetime(2026, 3, 1, 12, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    variants = [
+        {"cancelled_at": utc, "total_price": Decimal("0"), "shipping_address": {"c": "DE"}},
+        {"cancelled_at": plus2, "total_price": None, "shipping_address": None},
+        {"cancelled_at": None, "total_price": Decimal("1.5"), "shipping_address": {}},
+    ]
+    names = ["external_id", *FIELDS, "source_created_at"]
+    rows = []
+    for i, variant in enumerate(variants):
+        fields = {**FIELDS, **variant, "source_created_at": utc}
+        Order.objects.create(project=project, external_id=f"orm{i}", **fields)
+        rows.append((f"fast{i}", *(fields[n] for n in names[1:])))
+    insert_rows(Order, names, rows, constants={"project_id": project.pk})
+    columns = ("cancelled_at", "total_price", "shipping_address", "source_created_at")
+    for i in range(len(variants)):
+        fast = Order.objects.get(external_id=f"fast{i}")
+        orm = Order.objects.get(external_id=f"orm{i}")
+        assert _read(fast.pk) == _read(orm.pk)
+        for column in columns[:2] + columns[3:]:
+            assert _raw(column, fast.pk) == _raw(column, orm.pk)
+        assert (fast.shipping_address, fast.line_items) == (orm.shipping_address, orm.line_items)
+        assert fast.created_at is not None and fast.updated_at is not None
 
 
 @pytest.mark.django_db
