@@ -7,6 +7,7 @@ same functions serve a million-row bulk import and a single webhook.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -27,7 +28,13 @@ from shoplink.audience.models import (
 )
 from shoplink.core import clock
 from shoplink.core.errors import ValidationFailed
-from shoplink.core.fastwrite import insert_dicts, select_in, update_dicts, update_objects
+from shoplink.core.fastwrite import (
+    insert_columns,
+    insert_dicts,
+    select_in,
+    update_dicts,
+    update_objects,
+)
 
 # Sent after a local (non-Shopify) consent change commits; integrations listen to push
 # opt-outs back (D21) without the audience app knowing they exist.
@@ -54,7 +61,7 @@ class ContactInput(Protocol):
     source_updated_at: dt.datetime | None
 
 
-@dataclass
+@dataclass(slots=True)
 class ContactChange:
     """The outcome of upserting one record."""
 
@@ -97,6 +104,9 @@ def upsert_contacts(
             Contact.objects.filter(project=project, external_id__in=present) if present else ()
         )
     }
+    if not present:
+        # All new (an initial import): rows built column by column, no per-row dicts.
+        return _create_contacts(project, source, newest, records)
     to_create: list[Contact] = []
     to_update: list[Contact] = []
     results: dict[str, ContactChange] = {}
@@ -150,6 +160,49 @@ def upsert_contacts(
                 c.updated_at = now
             update_objects(Contact, to_update, sorted(update_fields))
     return [results[str(r.external_id)] for r in records]
+
+
+def _create_contacts(
+    project, source: str, newest: dict[str, ContactInput], records: Sequence[ContactInput]
+) -> list[ContactChange]:
+    """Insert contacts for ``newest`` (none exists yet); one change per record, in order.
+
+    Stores exactly what ``_new_contact_row`` would, built with C-level ``map`` calls per
+    column; a column holding anything but ``str`` takes the per-cell rule.
+    """
+    keys, news = list(newest), list(newest.values())
+    columns = [keys]
+    for name in PROFILE_FIELDS:
+        columns.append(_profile_column(_column(news, name)))
+    columns.append([list(t) if t is not None else [] for t in _column(news, "tags")])
+    columns.append(_column(news, "source_updated_at"))
+    columns.append(_column(news, "source_created_at"))
+    names = ["external_id", *PROFILE_FIELDS, "tags", "source_updated_at", "source_created_at"]
+    with transaction.atomic():
+        insert_columns(
+            Contact, names, columns, constants={"project_id": project.pk, "source": source}
+        )
+        # Executemany returns no ids: one SELECT maps external ids to ids.
+        ids = dict(
+            select_in(Contact, ["external_id", "id"], "external_id", keys, project_id=project.pk)
+        )
+    results = {k: ContactChange(contact_id=ids[k], external_id=k, created=True) for k in keys}
+    return [results[str(r.external_id)] for r in records]
+
+
+def _column(records: Sequence[Any], name: str) -> list[Any]:
+    """``_value(record, name)`` of every record: one C-level pass when all have it."""
+    try:
+        return list(map(operator.attrgetter(name), records))
+    except AttributeError:  # a record type without the attribute: "unknown" is None
+        return [_value(r, name) for r in records]
+
+
+def _profile_column(values: list[Any]) -> list[str]:
+    """``"" if value is None else str(value).strip()`` for a whole column."""
+    if set(map(type, values)) == {str}:
+        return list(map(str.strip, values))
+    return ["" if value is None else str(value).strip() for value in values]
 
 
 def _new_contact_row(project, key: str, source: str, record: ContactInput) -> dict[str, Any]:
@@ -290,7 +343,7 @@ class ConsentInput:
     consent_updated_at: dt.datetime | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ConsentChange:
     contact_id: int
     channel: str
@@ -313,6 +366,10 @@ def apply_source_consents(
         return []
     contact_ids = {cid for cid, _ in items}
     having = {cid for (cid,) in select_in(Consent, ["contact_id"], "contact_id", list(contact_ids))}
+    if not having:
+        created = _create_consents(items, source)
+        if created is not None:
+            return created
     stored = {
         (c.contact_id, c.channel): c
         for c in (Consent.objects.filter(contact_id__in=having) if having else ())
@@ -380,6 +437,44 @@ def apply_source_consents(
             batch_size=500,
         )
     return changes
+
+
+def _create_consents(items: Sequence[tuple[int, Any]], source: str) -> list[ConsentChange] | None:
+    """Insert the consents of contacts that have none yet, column by column.
+
+    The rows and changes are what the general loop of ``apply_source_consents`` makes
+    for new rows. Returns None (the loop decides) when a contact and channel repeat.
+    """
+    cids = [cid for cid, _ in items]
+    incoming = [consent for _, consent in items]
+    channels = [c.channel for c in incoming]
+    if len(set(zip(cids, channels, strict=True))) != len(items):
+        return None
+    states = [c.state for c in incoming]
+    shopify_states = [c.shopify_state or "" for c in incoming]
+    levels = [c.opt_in_level or "" for c in incoming]
+    collected = [c.collected_from or "" for c in incoming]
+    updated_at = [c.consent_updated_at for c in incoming]
+    names = [
+        "contact_id",
+        "channel",
+        "state",
+        "shopify_state",
+        "opt_in_level",
+        "collected_from",
+        "consent_updated_at",
+    ]
+    columns = [cids, channels, states, shopify_states, levels, collected, updated_at]
+    with transaction.atomic():
+        insert_columns(
+            Consent, names, columns, constants={"state_source": source}, ignore_conflicts=True
+        )
+    return [
+        ConsentChange(cid, channel, state, None, shopify_state, level, at)
+        for cid, channel, state, shopify_state, level, at in zip(
+            cids, channels, states, shopify_states, levels, updated_at, strict=True
+        )
+    ]
 
 
 @dataclass

@@ -19,7 +19,6 @@ import dataclasses
 import operator
 from collections.abc import Iterable, Sequence
 from functools import cache
-from types import SimpleNamespace
 from typing import Any
 
 from django.db import models
@@ -154,15 +153,6 @@ def ingest_orders(store, records: Sequence[Any], *, refresh_stats: bool = True) 
     return changes
 
 
-def _with_contact(record, contact_id) -> SimpleNamespace:
-    """An order record plus the contact id resolved for it (read like the record).
-
-    A flat namespace rather than a delegating wrapper: ``upsert_rows`` reads ~25
-    attributes per row, and ``__getattr__`` delegation cost more than the copy.
-    """
-    return SimpleNamespace(**{**vars(record), "contact_id": contact_id})
-
-
 def _upsert_linked_orders(store, records) -> list[RowChange]:
     """``commerce.upsert_orders`` with the contact resolved *before* the write.
 
@@ -176,11 +166,16 @@ def _upsert_linked_orders(store, records) -> list[RowChange]:
     contacts = dict(
         select_in(Contact, ["external_id", "id"], "external_id", list(keys), project_id=project.pk)
     )
-    linked = [_with_contact(r, contacts.get(r.customer_external_id)) for r in records]
-    changes = upsert_rows(Order, project, source, linked, (*commerce.ORDER_FIELDS, "contact_id"))
+
+    def contact_of(record):
+        return contacts.get(record.customer_external_id)
+
+    changes = upsert_rows(
+        Order, project, source, records, commerce.ORDER_FIELDS, derived={"contact_id": contact_of}
+    )
     # Only rows written without a contact can need linking; on an initial import that
     # is the few orders without a customer (or whose customer is not imported).
-    unlinked = {str(r.external_id) for r in linked if r.contact_id is None}
+    unlinked = {str(r.external_id) for r in records if contact_of(r) is None}
     if unlinked:
         commerce.link_orders_to_contacts(
             project,

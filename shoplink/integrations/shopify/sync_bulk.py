@@ -8,6 +8,7 @@ runs; this module does the step. Shopify facts: PLATFORM.md §4 (limits, statuse
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -201,7 +202,7 @@ def ingest_result(store, es: EntitySync, part: str, url: str | None, client, lea
     batch: list = []
     started = time.monotonic()
     first = None  # when the first group came out: the download and index pass are done
-    with _import_pragmas():
+    with _import_pragmas(), _fewer_collections():
         for node, children in joiner:
             first = first or time.monotonic()
             batch.append(handler.to_record(node, children))
@@ -223,9 +224,14 @@ def _commit(store, es: EntitySync, part: str, handler: Part, batch: list, lease)
     if not lease.renew():
         raise LeaseLost(part)
     started = time.monotonic()
+    cpu = time.process_time()
     op = es.operations[part]
     with transaction.atomic():
         handler.write(store, batch)
+        # CPU time too: on a shared machine it moves less than the wall clock.
+        op["ingest_cpu_seconds"] = round(
+            op.get("ingest_cpu_seconds", 0) + time.process_time() - cpu, 3
+        )
         op["groups_done"] = op.get("groups_done", 0) + len(batch)
         written = time.monotonic()
         op["ingest_seconds"] = round(op.get("ingest_seconds", 0) + written - started, 3)
@@ -244,6 +250,25 @@ def _commit(store, es: EntitySync, part: str, handler: Part, batch: list, lease)
 # COMMIT. Durability is unchanged: journal_mode WAL and synchronous NORMAL stay.
 IMPORT_CACHE_KIB = 16 * 1024
 IMPORT_WAL_AUTOCHECKPOINT = 10_000  # pages of 4 KiB: a WAL of ~40 MB between checkpoints
+
+
+# Cyclic GC generation-0 threshold while a part imports (CPython's default is 700).
+# A batch keeps ~30,000 parsed containers alive until it is written, so at the default
+# every other batch paid a full collection of the whole heap; the import makes almost
+# no reference cycles (refcounting frees it), so rarer collections cost no memory.
+# Measured at 5,000 / 20,000: GC time 0.69 s -> 0.16 s for the run.
+IMPORT_GC_THRESHOLD0 = 10_000
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while a part imports."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], IMPORT_GC_THRESHOLD0), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 @contextmanager
