@@ -298,6 +298,12 @@ def _convert_column(field: models.Field, values: tuple) -> Sequence[Any]:
         if None not in values and set(map(_TZINFO, values)) == {dt.UTC}:
             return list(map(_NO_OFFSET, map(_ISO_SPACE, values)))
     elif (
+        isinstance(field, models.DateTimeField)
+        and connection.vendor == "postgresql"
+        and _aware_datetimes(values)
+    ):
+        return values  # PostgreSQL's adapt_datetimefield_value is the identity
+    elif (
         isinstance(field, models.DecimalField)
         and _decimal_passthrough()
         and _finite_decimals(values)
@@ -308,6 +314,13 @@ def _convert_column(field: models.Field, values: tuple) -> Sequence[Any]:
             return [None if value is None else str(value) for value in values]
         return values  # what to_decimal returns for each of them
     return list(map(_converter(field), values))
+
+
+def _aware_datetimes(values: tuple) -> bool:
+    """True when every value is None or an aware ``datetime`` (C-level checks only)."""
+    if not set(map(type, values)) <= {dt.datetime, type(None)}:
+        return False
+    return None not in set(map(_TZINFO, filter(None, values)))
 
 
 def _finite_decimals(values: tuple) -> bool:
