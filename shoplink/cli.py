@@ -28,6 +28,8 @@ def _web_command(host: str, port: int, workers: int, threads: int = 4) -> list[s
         "-m",
         "gunicorn",
         "config.wsgi:application",
+        "--config",
+        "python:config.gunicorn",
         "--bind",
         f"{host}:{port}",
         "--workers",

@@ -51,6 +51,15 @@ def run_sweepers() -> None:
             log.exception("sweeper %s failed", getattr(fn, "__name__", fn))
 
 
+@HUEY.on_startup()
+def _checkpoints_off_the_commit_path() -> None:
+    # Each consumer worker thread at start (idempotent per database): on SQLite, WAL
+    # checkpoints run in a thread of their own (shoplink/core/sqlite_checkpoint.py).
+    from shoplink.core import sqlite_checkpoint
+
+    sqlite_checkpoint.start_for_server_process()
+
+
 @db_periodic_task(crontab(minute="*"))
 def minute_sweep() -> None:
     run_sweepers()

@@ -89,9 +89,7 @@ def drain(shop_domain: str) -> int:
             taken.add(delivery_id)
         handled += len(taken)
         if time.monotonic() > deadline:
-            with sqlite_writer():
-                again = bool(_first_attempts(shop_domain)) and wakeups.claim(shop_domain)
-            if again:
+            if _first_attempts(shop_domain) and wakeups.claim(shop_domain):
                 enqueue_on_commit(_enqueue_drain, shop_domain)
             break
     return handled

@@ -34,30 +34,30 @@ _TABLE = WebhookWake._meta.db_table
 def claim(shop_domain: str) -> bool:
     """Mark a drain of the shop as queued; True when the caller must enqueue it.
 
-    Call it inside ``sqlite_writer()`` (the receiver does, with its INSERT), so the two
-    statements take one write turn.
+    Call it after the delivery row is committed. The read takes no write turn (the
+    common case in a storm: the bit is set, nothing to write); only setting it does.
     """
     quote = connection.ops.quote_name
     table, queued = quote(_TABLE), quote("queued")
     with connection.cursor() as cursor:
-        # The common case in a storm is a read: the bit is set, nothing to write.
         cursor.execute(f"SELECT {queued} FROM {table} WHERE shop_domain = %s", [shop_domain])
         row = cursor.fetchone()
         if row is not None and row[0]:
             return False
-        if row is not None:
-            cursor.execute(
-                f"UPDATE {table} SET {queued} = %s WHERE shop_domain = %s AND {queued} = %s",
-                [True, shop_domain, False],
-            )
-        else:
-            cursor.execute(
-                f"INSERT INTO {table} (shop_domain, {queued}) VALUES (%s, %s) "
-                "ON CONFLICT (shop_domain) DO NOTHING",
-                [shop_domain, True],
-            )
-        # 0 rows: another receiver set the bit between our read and our write.
-        return cursor.rowcount == 1
+        with sqlite_writer():
+            if row is not None:
+                cursor.execute(
+                    f"UPDATE {table} SET {queued} = %s WHERE shop_domain = %s AND {queued} = %s",
+                    [True, shop_domain, False],
+                )
+            else:
+                cursor.execute(
+                    f"INSERT INTO {table} (shop_domain, {queued}) VALUES (%s, %s) "
+                    "ON CONFLICT (shop_domain) DO NOTHING",
+                    [shop_domain, True],
+                )
+            # 0 rows: another receiver set the bit between our read and our write.
+            return cursor.rowcount == 1
 
 
 def release(shop_domain: str) -> None:

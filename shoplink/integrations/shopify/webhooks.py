@@ -151,7 +151,7 @@ def accept_delivery(body: bytes | None, request_headers: dict[str, str]) -> tupl
     # bit is read (wakeups.py), and a single INSERT is atomic on its own.
     with sqlite_writer():
         delivery_id = _insert_once(values)
-        wake = delivery_id is not None and received and wakeups.claim(values["shop_domain"])
+    wake = delivery_id is not None and received and wakeups.claim(values["shop_domain"])
     if delivery_id is None:
         # The unique webhook id says Shopify already gave us this delivery (a retry after
         # a slow answer, or a duplicate): acknowledge it and do nothing (PLATFORM §2.3).
