@@ -15,9 +15,9 @@ the order upserted, ``shopify_order_placed`` and ``shopify_ordered_product`` emi
 Whatever does not fit the batch goes through ``process_delivery``: other topics,
 retries (``process_pending``, one job per delivery), a buyer not held yet (it waits,
 §2.3), an equal-second tie-break, a second delivery for the same order, a store that is
-not plainly active. If anything in
-the batch raises, the batch is rolled back and the delivery is processed on its own, so
-one bad payload costs speed, never correctness.
+not plainly active. If anything in the batch raises, the batch is rolled back and the
+deliveries are processed one at a time, so one bad payload costs speed, never
+correctness.
 """
 
 from __future__ import annotations
@@ -78,11 +78,16 @@ def drain(shop_domain: str) -> int:
     handled = 0
     while pending := _first_attempts(shop_domain):
         taken: set[int] = set()
+        batching = True
         for delivery_id, topic in pending:
             if delivery_id in taken:
                 continue
-            if topic == BATCH_TOPIC:
-                taken |= _process_new_orders(shop_domain)
+            if topic == BATCH_TOPIC and batching:
+                batch = _process_new_orders(shop_domain)
+                # Nothing taken (none fits, or the batch raised): the rest of this pass
+                # goes one at a time rather than retrying the same batch per delivery.
+                batching = bool(batch)
+                taken |= batch
                 if delivery_id in taken:
                     continue
             process_delivery(delivery_id)

@@ -114,3 +114,18 @@ def test_a_store_that_is_not_linked_gets_the_usual_outcome(deliver, real_queue):
     _run_next_job(real_queue)
     row = WebhookDelivery.objects.get(webhook_id="nobody")
     assert (row.state, row.note) == (DeliveryState.IGNORED, "No store linked for this shop")
+
+
+def test_a_payload_that_breaks_the_batch_costs_speed_not_the_others(store, deliver, real_queue):
+    deliver("orders/create", _order(4000), SHOP, webhook_id="good-1")
+    deliver("orders/create", dict(_order(4001), updated_at="not a date"), SHOP, webhook_id="bad")
+    deliver("orders/create", _order(4002), SHOP, webhook_id="good-2")
+
+    _run_next_job(real_queue)
+    states = _states()
+    assert (states["good-1"], states["good-2"]) == (DeliveryState.PROCESSED,) * 2
+    bad = WebhookDelivery.objects.get(webhook_id="bad")
+    assert (bad.state, bad.attempts) == (DeliveryState.RECEIVED, 1)  # left for a retry
+    assert bad.note.startswith("Error: ")
+    placed = Event.objects.filter(name="shopify_order_placed")
+    assert sorted(e.data["order_id"] for e in placed) == ["4000", "4002"]
