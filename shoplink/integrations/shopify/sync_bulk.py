@@ -291,7 +291,10 @@ def _import_pragmas() -> Iterator[None]:
         cursor.execute("PRAGMA wal_autocheckpoint")
         (autocheckpoint,) = cursor.fetchone()
         cursor.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
-        cursor.execute(f"PRAGMA wal_autocheckpoint = {IMPORT_WAL_AUTOCHECKPOINT}")
+        if autocheckpoint:
+            # 0 means a thread checkpoints for this process (core/sqlite_checkpoint.py):
+            # leave it so, or the import's commits would checkpoint in the write path.
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {IMPORT_WAL_AUTOCHECKPOINT}")
     try:
         yield
     finally:
