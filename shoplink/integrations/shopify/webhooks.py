@@ -158,7 +158,13 @@ def accept_delivery(body: bytes | None, request_headers: dict[str, str]) -> tupl
         return 200, ""
     if wake:
         # Outside the lock; after the commit (immediately here, as no transaction is open).
-        enqueue_on_commit(_enqueue_drain, values["shop_domain"])
+        try:
+            enqueue_on_commit(_enqueue_drain, values["shop_domain"])
+        except Exception:
+            # The queue refused (Redis down): clear the bit so the next delivery tries
+            # again instead of waiting for the sweeper; this one is answered 500 and kept.
+            wakeups.release(values["shop_domain"])
+            raise
     elif not received:
         log.info("webhook %s %s: %s", values["webhook_id"], topic, note)
     return status, ""

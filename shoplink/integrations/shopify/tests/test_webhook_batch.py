@@ -129,3 +129,23 @@ def test_a_payload_that_breaks_the_batch_costs_speed_not_the_others(store, deliv
     assert bad.note.startswith("Error: ")
     placed = Event.objects.filter(name="shopify_order_placed")
     assert sorted(e.data["order_id"] for e in placed) == ["4000", "4002"]
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as in production: no deferred on_commit
+def test_a_queue_that_refuses_the_wake_up_leaves_the_bit_clear(store, client, real_queue):
+    from shoplink.integrations.shopify.tests.webhook_helpers import post
+
+    def refuse(task):
+        raise ConnectionError("queue down")
+
+    original, real_queue.enqueue = real_queue.enqueue, refuse
+    try:
+        with pytest.raises(ConnectionError):
+            post(client, "orders/create", _order(4100), SHOP, webhook_id="refused")
+    finally:
+        real_queue.enqueue = original
+    # The row is kept (the sweeper will find it) and the next delivery wakes a drain.
+    assert _states() == {"refused": DeliveryState.RECEIVED}
+    assert not WebhookWake.objects.get(shop_domain=SHOP).queued
+    post(client, "orders/create", _order(4101), SHOP, webhook_id="next")
+    assert len(real_queue) == 1
