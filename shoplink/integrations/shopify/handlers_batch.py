@@ -95,7 +95,7 @@ def drain(shop_domain: str) -> int:
         handled += len(taken)
         if time.monotonic() > deadline:
             if _first_attempts(shop_domain) and wakeups.claim(shop_domain):
-                enqueue_on_commit(_enqueue_drain, shop_domain)
+                enqueue_on_commit(wakeups.enqueue_drain, shop_domain)
             break
     return handled
 
@@ -108,12 +108,6 @@ def _first_attempts(shop_domain: str) -> list[tuple[int, str]]:
         .order_by("pk")
         .values_list("pk", "topic")[:DRAIN_PAGE]
     )
-
-
-def _enqueue_drain(shop_domain: str) -> None:
-    from shoplink.integrations.shopify.tasks_webhooks import drain_webhooks
-
-    drain_webhooks(shop_domain)
 
 
 def _process_new_orders(shop_domain: str) -> set[int]:

@@ -60,6 +60,13 @@ def claim(shop_domain: str) -> bool:
             return cursor.rowcount == 1
 
 
+def enqueue_drain(shop_domain: str) -> None:
+    """Put a drain of the shop on the queue (after :func:`claim` said so)."""
+    from shoplink.integrations.shopify.tasks_webhooks import drain_webhooks
+
+    drain_webhooks(shop_domain)
+
+
 def release(shop_domain: str) -> None:
     """The drain has started: deliveries from now on need a new wake-up."""
     with sqlite_writer():

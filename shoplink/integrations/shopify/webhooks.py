@@ -159,7 +159,7 @@ def accept_delivery(body: bytes | None, request_headers: dict[str, str]) -> tupl
     if wake:
         # Outside the lock; after the commit (immediately here, as no transaction is open).
         try:
-            enqueue_on_commit(_enqueue_drain, values["shop_domain"])
+            enqueue_on_commit(wakeups.enqueue_drain, values["shop_domain"])
         except Exception:
             # The queue refused (Redis down): clear the bit so the next delivery tries
             # again instead of waiting for the sweeper; this one is answered 500 and kept.
@@ -233,9 +233,3 @@ def _is_json_object(body: bytes) -> bool:
         return isinstance(orjson.loads(body), dict)
     except orjson.JSONDecodeError:
         return False
-
-
-def _enqueue_drain(shop_domain: str) -> None:
-    from shoplink.integrations.shopify.tasks_webhooks import drain_webhooks
-
-    drain_webhooks(shop_domain)
