@@ -149,3 +149,28 @@ def test_a_queue_that_refuses_the_wake_up_leaves_the_bit_clear(store, client, re
     assert not WebhookWake.objects.get(shop_domain=SHOP).queued
     post(client, "orders/create", _order(4101), SHOP, webhook_id="next")
     assert len(real_queue) == 1
+
+
+def test_a_long_storm_is_handed_to_a_fresh_drain(
+    store, deliver, real_queue, monkeypatch, django_capture_on_commit_callbacks
+):
+    from shoplink.integrations.shopify import handlers_batch
+
+    # One delivery a pass and no time budget: every pass ends in a hand-over.
+    monkeypatch.setattr(handlers_batch, "DRAIN_PAGE", 1)
+    monkeypatch.setattr(handlers_batch, "DRAIN_SECONDS", 0.0)
+    for n in range(3):
+        deliver("orders/updated", _order(4200 + n), SHOP, webhook_id=f"u-{n}")
+    assert len(real_queue) == 1
+
+    def run_next():  # the drain runs in autocommit in a worker: its enqueue is immediate
+        with django_capture_on_commit_callbacks(execute=True):
+            _run_next_job(real_queue)
+
+    run_next()
+    assert list(_states().values()).count(DeliveryState.PROCESSED) == 1
+    assert len(real_queue) == 1 and WebhookWake.objects.get(shop_domain=SHOP).queued
+    run_next()
+    run_next()
+    assert set(_states().values()) == {DeliveryState.PROCESSED}
+    assert len(real_queue) == 0  # nothing left: the last drain does not hand over
