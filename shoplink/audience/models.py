@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from shoplink.core.fields import UncheckedJSONField
 from shoplink.core.models import TimeStampedModel
 from shoplink.projects.models import Project
 
@@ -45,8 +46,8 @@ class Contact(TimeStampedModel):
     province = models.CharField(max_length=200, blank=True, default="")
     country = models.CharField(max_length=200, blank=True, default="")
     zip = models.CharField(max_length=40, blank=True, default="")
-    tags = models.JSONField(default=list, blank=True)
-    attributes = models.JSONField(default=dict, blank=True)
+    tags = UncheckedJSONField(default=list, blank=True)
+    attributes = UncheckedJSONField(default=dict, blank=True)
     source = models.CharField(max_length=200, blank=True, default="", db_index=True)
     source_created_at = models.DateTimeField(null=True, blank=True)
     source_updated_at = models.DateTimeField(null=True, blank=True)

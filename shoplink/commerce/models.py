@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import models
 
 from shoplink.audience.models import Contact
+from shoplink.core.fields import UncheckedJSONField
 from shoplink.core.models import TimeStampedModel
 from shoplink.projects.models import Project
 
@@ -57,11 +58,11 @@ class Order(SourcedModel):
     cancel_reason = models.CharField(max_length=40, null=True, blank=True)
     test = models.BooleanField(default=False)
     checkout_token = models.CharField(max_length=64, null=True, blank=True, db_index=True)
-    discount_codes = models.JSONField(default=list, blank=True)
-    line_items = models.JSONField(default=list, blank=True)
-    shipping_address = models.JSONField(null=True, blank=True)
-    fulfillments = models.JSONField(default=list, blank=True)
-    refunds = models.JSONField(default=list, blank=True)
+    discount_codes = UncheckedJSONField(default=list, blank=True)
+    line_items = UncheckedJSONField(default=list, blank=True)
+    shipping_address = UncheckedJSONField(null=True, blank=True)
+    fulfillments = UncheckedJSONField(default=list, blank=True)
+    refunds = UncheckedJSONField(default=list, blank=True)
 
     KEEP_WHEN_NONE = ("fulfillments", "refunds")
 
@@ -98,7 +99,7 @@ class Checkout(SourcedModel):
     email = models.CharField(max_length=320, blank=True, default="")
     currency = models.CharField(max_length=8, blank=True, default="")
     total_price = models.DecimalField(**MONEY)
-    line_items = models.JSONField(default=list, blank=True)
+    line_items = UncheckedJSONField(default=list, blank=True)
     abandoned_checkout_url = models.CharField(max_length=1000, blank=True, default="")
     completed_at = models.DateTimeField(null=True, blank=True)
     abandoned_event_at = models.DateTimeField(null=True, blank=True)
@@ -113,7 +114,7 @@ class Checkout(SourcedModel):
 
 
 class Cart(SourcedModel):
-    line_items = models.JSONField(default=list, blank=True)
+    line_items = UncheckedJSONField(default=list, blank=True)
     total_price = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=8, blank=True, default="")
 
@@ -131,11 +132,11 @@ class Product(SourcedModel):
     status = models.CharField(max_length=20, blank=True, default="")
     vendor = models.CharField(max_length=300, blank=True, default="")
     product_type = models.CharField(max_length=300, blank=True, default="")
-    tags = models.JSONField(default=list, blank=True)
+    tags = UncheckedJSONField(default=list, blank=True)
     price_min = models.DecimalField(**MONEY)
     price_max = models.DecimalField(**MONEY)
     image_url = models.CharField(max_length=1000, blank=True, default="")
-    variants = models.JSONField(default=list, blank=True)
+    variants = UncheckedJSONField(default=list, blank=True)
 
     class Meta:
         constraints = [
@@ -148,7 +149,7 @@ class Product(SourcedModel):
 class Collection(SourcedModel):
     title = models.CharField(max_length=500, blank=True, default="")
     handle = models.CharField(max_length=500, blank=True, default="")
-    product_ids = models.JSONField(default=list, blank=True)
+    product_ids = UncheckedJSONField(default=list, blank=True)
 
     KEEP_WHEN_NONE = ("product_ids",)
 
