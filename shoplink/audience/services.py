@@ -32,6 +32,7 @@ from shoplink.core.fastwrite import (
     insert_columns,
     insert_dicts,
     select_in,
+    sqlite_inserted_ids,
     update_dicts,
     update_objects,
 )
@@ -144,13 +145,8 @@ def upsert_contacts(
     with transaction.atomic():
         if to_create:
             insert_dicts(Contact, to_create)
-            # Executemany returns no ids: one SELECT maps external ids to ids.
             keys = [c["external_id"] for c in to_create]
-            ids = dict(
-                select_in(
-                    Contact, ["external_id", "id"], "external_id", keys, project_id=project.pk
-                )
-            )
+            ids = _inserted_contact_ids(project, keys)
             for c in to_create:
                 results[c["external_id"]].contact_id = ids[c["external_id"]]
         if to_update:
@@ -182,12 +178,23 @@ def _create_contacts(
         insert_columns(
             Contact, names, columns, constants={"project_id": project.pk, "source": source}
         )
-        # Executemany returns no ids: one SELECT maps external ids to ids.
+        ids = _inserted_contact_ids(project, keys)
+    results = {k: ContactChange(contact_id=ids[k], external_id=k, created=True) for k in keys}
+    return [results[str(r.external_id)] for r in records]
+
+
+def _inserted_contact_ids(project, keys: list[str]) -> dict[str, int]:
+    """Ids of the contacts just inserted with ``keys`` (in that order), by external id.
+
+    Executemany reads no ids back: on SQLite they follow from the insert order
+    (``sqlite_inserted_ids`` checks that), elsewhere one SELECT maps them.
+    """
+    ids = sqlite_inserted_ids(Contact, "external_id", keys)
+    if ids is None:
         ids = dict(
             select_in(Contact, ["external_id", "id"], "external_id", keys, project_id=project.pk)
         )
-    results = {k: ContactChange(contact_id=ids[k], external_id=k, created=True) for k in keys}
-    return [results[str(r.external_id)] for r in records]
+    return ids
 
 
 def _column(records: Sequence[Any], name: str) -> list[Any]:

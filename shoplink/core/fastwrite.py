@@ -254,6 +254,33 @@ def insert_columns(
             cursor.executemany(sql, list(zip(*cols, strict=True)))
 
 
+def sqlite_inserted_ids(model: type[models.Model], key: str, keys: Sequence[Any]) -> dict | None:
+    """``{key: id}`` of the rows just inserted with ``keys``, in order, or None (SQLite).
+
+    For the caller that has just run ``insert_columns`` for ``keys`` inside its
+    transaction, instead of a ``SELECT ... IN`` of every key (a third index seek per
+    row): Django's SQLite ``AutoField`` is ``AUTOINCREMENT``, so each new row's id is
+    above any the table has held, and rows this connection inserts one after the other
+    under its write lock get ids in insertion order. Checked, not assumed: the rows at
+    the two ends of the implied id range must carry the first and the last key; any
+    other outcome returns None and the caller SELECTs.
+    """
+    if connection.vendor != "sqlite" or not keys:
+        return None
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(model._meta.get_field(key).column)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_insert_rowid()")
+        (last,) = cursor.fetchone()
+        first = last - len(keys) + 1
+        cursor.execute(f"SELECT {pk}, {column} FROM {table} WHERE {pk} IN (%s, %s)", [first, last])
+        ends = dict(cursor.fetchall())
+    if ends.get(first) != keys[0] or ends.get(last) != keys[-1]:
+        return None
+    return dict(zip(keys, range(first, last + 1), strict=True))
+
+
 def _picker(names: Sequence[str]) -> Callable[[dict], tuple]:
     if len(names) > 1:
         return operator.itemgetter(*names)  # one C call per row
@@ -292,11 +319,15 @@ def _convert_column(field: models.Field, values: tuple) -> Sequence[Any]:
     if isinstance(field, models.JSONField) and field.encoder is None:
         if not field.null or None not in values:
             return list(map(bytes.decode, map(orjson.dumps, values)))
+        dumps = orjson.dumps  # nullable and some None: NULL stays NULL (as ``to_json``)
+        return [None if value is None else dumps(value).decode() for value in values]
     elif isinstance(field, models.DateTimeField) and connection.vendor == "sqlite":
         if values.count(None) == len(values):
             return values
-        if None not in values and set(map(_TZINFO, values)) == {dt.UTC}:
-            return list(map(_NO_OFFSET, map(_ISO_SPACE, values)))
+        if set(map(_TZINFO, filter(None, values))) == {dt.UTC}:
+            if None not in values:
+                return list(map(_NO_OFFSET, map(_ISO_SPACE, values)))
+            return [None if value is None else value.isoformat(" ")[:-6] for value in values]
     elif (
         isinstance(field, models.DateTimeField)
         and connection.vendor == "postgresql"
@@ -311,6 +342,8 @@ def _convert_column(field: models.Field, values: tuple) -> Sequence[Any]:
         if connection.vendor == "sqlite":
             # The text Django's registered sqlite3 adapter (``str``) would bind, made
             # here in one C-level pass instead of one adapter lookup per cell.
+            if None not in values:
+                return list(map(str, values))
             return [None if value is None else str(value) for value in values]
         return values  # what to_decimal returns for each of them
     return list(map(_converter(field), values))

@@ -11,11 +11,17 @@ import datetime as dt
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.db import models, transaction
 
-from shoplink.core.fastwrite import insert_columns, insert_rows, select_in, update_objects
+from shoplink.core.fastwrite import (
+    insert_columns,
+    select_in,
+    sqlite_inserted_ids,
+    update_objects,
+)
 
 
 @dataclass(slots=True)
@@ -41,17 +47,19 @@ def upsert_rows(
 ) -> list[RowChange]:
     """Upsert ``records`` (objects with ``key``, ``fields`` and ``source_updated_at``).
 
-    A record attribute that is ``None`` keeps the stored value only when the field is
-    listed in ``keep_when_none`` on the model (``KEEP_WHEN_NONE``); otherwise None is
-    written. ``derived`` adds fields computed from each record (the ingest's contact id
-    resolved for an order), written and compared like the record's own fields.
-    Returns one change per distinct key, in first-seen order.
+    ``None`` means "the source sent nothing". In a nullable column it is written as
+    NULL. In a NOT NULL column with a default it is written as that default (the
+    column's empty value), except in the model's ``KEEP_WHEN_NONE`` columns of rows
+    that already exist: there it means "unknown, keep what is stored" (a new row has
+    nothing to keep, so it gets the default). ``derived`` adds fields computed from
+    each record (the ingest's contact id resolved for an order), written and compared
+    like the record's own fields. Returns one change per distinct key, in first-seen
+    order.
     """
     derived = dict(derived or {})
     fields = [*fields, *derived]
     own = [name for name in fields if name not in derived]
     columns = [model._meta.get_field(name).attname for name in fields]
-    read = operator.attrgetter(*own) if len(own) > 1 else _one(own)
     newest = _newest(records, key)
     if not newest:
         return []
@@ -61,17 +69,29 @@ def upsert_rows(
     present = [k for (k,) in select_in(model, [key], key, list(newest), **scope)]
     constants = {"project_id": project.pk, "source": source, **(extra or {})}
     names = [key, *columns, "source_updated_at"]
-    if not present:
-        # All new (an initial import): the batch goes in column by column, C-level.
-        keys, news = list(newest), list(newest.values())
-        own_columns = list(zip(*map(read, news), strict=True))
-        computed = [list(map(compute, news)) for compute in derived.values()]
+    empty = _empty_values(model, tuple(fields))
+
+    def insert(keys: list[str], news: list[Any]) -> dict[str, int]:
+        # Column by column, C-level: attrgetter over the batch, None -> empty per column.
+        own_columns = zip(*map(_reader(own), news), strict=True)
+        values = [*own_columns, *([*map(compute, news)] for compute in derived.values())]
+        for i, name in enumerate(fields):
+            if name in empty and None in values[i]:
+                values[i] = _fill_none(values[i], empty[name]())
         updated_at = list(map(_SOURCE_UPDATED_AT, news))
-        with transaction.atomic():
-            insert_columns(
-                model, names, [keys, *own_columns, *computed, updated_at], constants=constants
-            )
+        insert_columns(model, names, [keys, *values, updated_at], constants=constants)
+        # executemany reads no ids back: SQLite's are implied by the insert order (checked
+        # there); otherwise one SELECT maps keys to ids.
+        ids = sqlite_inserted_ids(model, key, keys)
+        if ids is None:
             ids = dict(select_in(model, [key, "id"], key, keys, **scope))
+        return ids
+
+    if not present:
+        # All new (an initial import): no model instances are built at all.
+        keys = list(newest)
+        with transaction.atomic():
+            ids = insert(keys, list(newest.values()))
         return [RowChange(pk=ids[k], external_id=k, created=True) for k in keys]
     existing = {
         getattr(row, key): row
@@ -80,15 +100,18 @@ def upsert_rows(
     keep = set(getattr(model, "KEEP_WHEN_NONE", ()))
 
     def value_of(record, name):
-        return derived[name](record) if name in derived else getattr(record, name)
+        value = derived[name](record) if name in derived else getattr(record, name)
+        if value is None and name in empty and name not in keep:
+            return empty[name]()
+        return value
 
-    creates, updates, out = [], [], []
+    creates: dict[str, Any] = {}
+    updates, out = [], []
     update_fields: set[str] = set()
     for k, record in newest.items():
         row = existing.get(k)
         if row is None:
-            computed = tuple(compute(record) for compute in derived.values())
-            creates.append((k, *read(record), *computed, record.source_updated_at))
+            creates[k] = record
             out.append(RowChange(pk=0, external_id=k, created=True))
             continue
         if (
@@ -116,9 +139,7 @@ def upsert_rows(
     ids: dict[str, int] = {}
     with transaction.atomic():
         if creates:
-            insert_rows(model, names, creates, constants=constants)
-            # Ids are not read back by executemany: one SELECT maps keys to ids.
-            ids = dict(select_in(model, [key, "id"], key, [c[0] for c in creates], **scope))
+            ids = insert(list(creates), list(creates.values()))
         if updates:
             update_objects(model, updates, sorted(update_fields))
     for change in out:
@@ -128,6 +149,23 @@ def upsert_rows(
 
 
 _SOURCE_UPDATED_AT = operator.attrgetter("source_updated_at")
+
+
+@cache
+def _empty_values(model: type[models.Model], fields: tuple[str, ...]) -> dict[str, Callable]:
+    """The NOT NULL fields of ``fields`` that have a default: name -> the default's maker."""
+    out = {}
+    for name in fields:
+        field = model._meta.get_field(name)
+        if not field.null and field.has_default():
+            out[name] = field.get_default
+    return out
+
+
+def _fill_none(values: Sequence[Any], empty: Any) -> list[Any]:
+    # One empty value for the column: insert_columns converts it per cell (JSON is
+    # serialised), so the shared object is never stored or mutated.
+    return [empty if value is None else value for value in values]
 
 
 def _newest(records: Sequence[Any], key: str) -> dict[str, Any]:
@@ -149,7 +187,9 @@ def _is_newer(a: dt.datetime | None, b: dt.datetime | None) -> bool:
     return b is None or a > b
 
 
-def _one(fields: Sequence[str]):
-    """``attrgetter`` of one name returns a bare value; keep the tuple shape."""
-    (name,) = fields
+def _reader(names: Sequence[str]) -> Callable[[Any], tuple]:
+    """``attrgetter`` of the names, always returning a tuple (one name returns a bare value)."""
+    if len(names) > 1:
+        return operator.attrgetter(*names)
+    (name,) = names
     return lambda record: (getattr(record, name),)

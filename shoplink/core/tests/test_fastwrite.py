@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from shoplink.audience.models import Contact
 from shoplink.commerce.models import Order
@@ -13,6 +13,7 @@ from shoplink.core.fastwrite import (
     insert_objects,
     insert_rows,
     select_in,
+    sqlite_inserted_ids,
     update_dicts,
     update_objects,
 )
@@ -113,6 +114,53 @@ def test_insert_rows_converts_mixed_columns_like_the_orm(project):
             assert _raw(column, fast.pk) == _raw(column, orm.pk)
         assert (fast.shipping_address, fast.line_items) == (orm.shipping_address, orm.line_items)
         assert fast.created_at is not None and fast.updated_at is not None
+
+
+@pytest.mark.django_db
+def test_utc_and_none_datetimes_and_nullable_json_convert_like_the_orm(project):
+    """The fast paths for a column of UTC datetimes with gaps and nullable JSON with gaps."""
+    utc = dt.datetime(2026, 3, 1, 10, 30, 15, tzinfo=dt.UTC)
+    variants = [
+        {"cancelled_at": utc, "shipping_address": {"c": "DE"}},
+        {"cancelled_at": None, "shipping_address": None},
+    ]
+    names = ["external_id", *FIELDS]
+    rows = []
+    for i, variant in enumerate(variants):
+        fields = {**FIELDS, **variant}
+        Order.objects.create(project=project, external_id=f"orm{i}", **fields)
+        rows.append((f"fast{i}", *(fields[n] for n in names[1:])))
+    insert_rows(Order, names, rows, constants={"project_id": project.pk})
+    for i in range(len(variants)):
+        fast = Order.objects.get(external_id=f"fast{i}")
+        orm = Order.objects.get(external_id=f"orm{i}")
+        assert _read(fast.pk) == _read(orm.pk)
+        assert _raw("cancelled_at", fast.pk) == _raw("cancelled_at", orm.pk)
+        assert (_raw("shipping_address", fast.pk) is None) == (orm.shipping_address is None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inserted_ids_are_those_a_select_finds(project):
+    Order.objects.create(project=project, external_id="before", **FIELDS)
+    keys = [f"k{i}" for i in range(2500)]  # more than one executemany chunk
+    names = ["external_id", *FIELDS]
+    with transaction.atomic():
+        insert_rows(
+            Order,
+            names,
+            [(k, *FIELDS.values()) for k in keys],
+            constants={"project_id": project.pk},
+        )
+        ids = sqlite_inserted_ids(Order, "external_id", keys)
+        if connection.vendor != "sqlite":
+            assert ids is None  # the caller SELECTs
+            return
+        assert ids == dict(
+            Order.objects.filter(external_id__in=keys).values_list("external_id", "id")
+        )
+        # Keys that are not what was just inserted: no guess, None.
+        assert sqlite_inserted_ids(Order, "external_id", [*keys[1:], "other"]) is None
+        assert sqlite_inserted_ids(Order, "external_id", keys[:-1]) is None
 
 
 @pytest.mark.django_db

@@ -15,19 +15,14 @@ Records are the dataclasses of ``mapping.py``; they are read by attribute name o
 
 from __future__ import annotations
 
-import dataclasses
-import operator
 from collections.abc import Iterable, Sequence
-from functools import cache
 from typing import Any
-
-from django.db import models
 
 from shoplink.audience import services as audience
 from shoplink.audience.models import Contact
 from shoplink.audience.services import ConsentChange, ContactChange
 from shoplink.commerce import services as commerce
-from shoplink.commerce.models import Cart, Checkout, Collection, Order, Product
+from shoplink.commerce.models import Checkout, Order
 from shoplink.core.fastwrite import select_in, update_dicts
 from shoplink.core.upsert import RowChange, upsert_rows
 
@@ -140,7 +135,6 @@ def ingest_orders(store, records: Sequence[Any], *, refresh_stats: bool = True) 
         return []
     project = store.project
     previous = _previous_contacts(store, records) if refresh_stats else set()
-    records = _complete(store, Order, records, commerce.ORDER_FIELDS)
     changes = _upsert_linked_orders(store, records)
     if refresh_stats:
         written = [c.pk for c in changes if not c.stale]
@@ -203,7 +197,6 @@ def ingest_checkouts(store, records: Sequence[Any]) -> list[RowChange]:
     """Upsert checkouts (keyed by token, D19), linked to contacts by customer id."""
     if not records:
         return []
-    records = _complete(store, Checkout, records, commerce.CHECKOUT_FIELDS, key="token")
     return commerce.upsert_checkouts(store.project, store.source, records)
 
 
@@ -211,7 +204,6 @@ def ingest_carts(store, records: Sequence[Any]) -> list[RowChange]:
     """Upsert carts (webhook only: carts have no Admin query)."""
     if not records:
         return []
-    records = _complete(store, Cart, records, commerce.CART_FIELDS, key="token")
     return commerce.upsert_carts(store.project, store.source, records)
 
 
@@ -219,7 +211,6 @@ def ingest_products(store, records: Sequence[Any]) -> list[RowChange]:
     """Upsert products with their variants."""
     if not records:
         return []
-    records = _complete(store, Product, records, commerce.PRODUCT_FIELDS)
     return commerce.upsert_products(store.project, store.source, records)
 
 
@@ -227,55 +218,4 @@ def ingest_collections(store, records: Sequence[Any]) -> list[RowChange]:
     """Upsert collections with their product ids."""
     if not records:
         return []
-    records = _complete(store, Collection, records, commerce.COLLECTION_FIELDS)
     return commerce.upsert_collections(store.project, store.source, records)
-
-
-# --- None vs NOT NULL ------------------------------------------------------------------
-
-
-@cache
-def _not_null_defaults(model: type[models.Model], fields: tuple[str, ...]) -> dict[str, Any]:
-    """Fields of ``fields`` that cannot hold NULL, with the value that stands for empty."""
-    out = {}
-    for name in fields:
-        field = model._meta.get_field(name)
-        if not field.null and field.has_default():
-            out[name] = field.get_default
-    return out
-
-
-def _complete(store, model, records: Sequence[Any], fields, *, key: str = "external_id"):
-    """Replace ``None`` in NOT NULL columns by the column's empty value.
-
-    Mapping uses ``None`` for "Shopify sent nothing". For most columns that simply
-    means empty; for the model's ``KEEP_WHEN_NONE`` columns it means "unknown, keep
-    what is stored", so those stay ``None`` on rows that exist and become empty only
-    on rows this batch creates (a new row has nothing to keep).
-    """
-    defaults = _not_null_defaults(model, tuple(fields))
-    keep = set(getattr(model, "KEEP_WHEN_NONE", ())) & set(defaults)
-    existing: set[str] = set()
-    if any(None in list(map(operator.attrgetter(n), records)) for n in keep):
-        keys = [str(getattr(r, key)) for r in records]
-        scope = {"project_id": store.project_id, "source": store.source}
-        existing = {k for (k,) in select_in(model, ["external_id"], "external_id", keys, **scope)}
-    # Column by column (attrgetter over the batch is C-level): most columns hold no
-    # None at all and cost nothing per record.
-    fixes: dict[int, dict[str, Any]] = {}
-    for name, default in defaults.items():
-        values = list(map(operator.attrgetter(name), records))
-        if None not in values:
-            continue
-        for i, value in enumerate(values):
-            if value is not None:
-                continue
-            if name in keep and str(getattr(records[i], key)) in existing:
-                continue
-            fixes.setdefault(i, {})[name] = default()
-    if not fixes:
-        return list(records)
-    return [
-        dataclasses.replace(record, **fixes[i]) if i in fixes else record
-        for i, record in enumerate(records)
-    ]
