@@ -246,7 +246,10 @@ def insert_columns(
     total = len(columns[0])
     with connection.cursor() as cursor:
         for start in range(0, total, batch_size):
-            cols = [tuple(column[start : start + batch_size]) for column in columns]
+            if total <= batch_size:  # the usual import batch: no copy of every column
+                cols = list(columns)
+            else:
+                cols = [column[start : start + batch_size] for column in columns]
             n = len(cols[0])
             for i, field in convert:
                 cols[i] = _convert_column(field, cols[i])
@@ -309,7 +312,7 @@ _ISO_SPACE = operator.methodcaller("isoformat", " ")
 _NO_OFFSET = operator.itemgetter(slice(None, -6))  # "…+00:00" -> "…"
 
 
-def _convert_column(field: models.Field, values: tuple) -> Sequence[Any]:
+def _convert_column(field: models.Field, values: Sequence[Any]) -> Sequence[Any]:
     """Convert one column of a batch, with C-level ``map`` where the values allow it.
 
     Each fast path produces exactly what the per-cell converter would; any value it
@@ -349,14 +352,14 @@ def _convert_column(field: models.Field, values: tuple) -> Sequence[Any]:
     return list(map(_converter(field), values))
 
 
-def _aware_datetimes(values: tuple) -> bool:
+def _aware_datetimes(values: Sequence[Any]) -> bool:
     """True when every value is None or an aware ``datetime`` (C-level checks only)."""
     if not set(map(type, values)) <= {dt.datetime, type(None)}:
         return False
     return None not in set(map(_TZINFO, filter(None, values)))
 
 
-def _finite_decimals(values: tuple) -> bool:
+def _finite_decimals(values: Sequence[Any]) -> bool:
     """True when every value is None or a finite ``Decimal`` (C-level checks only)."""
     if not set(map(type, values)) <= {Decimal, type(None)}:
         return False

@@ -169,7 +169,7 @@ def _upsert_linked_orders(store, records) -> list[RowChange]:
     )
     # Only rows written without a contact can need linking; on an initial import that
     # is the few orders without a customer (or whose customer is not imported).
-    unlinked = {str(r.external_id) for r in records if contact_of(r) is None}
+    unlinked = {str(r.external_id) for r in records if r.customer_external_id not in contacts}
     if unlinked:
         commerce.link_orders_to_contacts(
             project,
