@@ -10,9 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from shoplink.integrations.shopify.connection import status
 from shoplink.integrations.shopify.models import ShopifyStore, StoreStatus
@@ -36,12 +34,8 @@ MENU_BY_STATUS: dict[str, tuple[str, ...]] = {
 
 
 def sync_settings_url(store: ShopifyStore) -> str:
-    """The sync engineer's drawer URL (contract: ``shopify:sync_settings``)."""
-    try:
-        return reverse("shopify:sync_settings", args=[store.pk])
-    except NoReverseMatch:
-        # Not landed yet: the contract fixes the path, so the link is right once it does.
-        return f"/integrations/shopify/stores/{store.pk}/sync/"
+    """The store's Sync settings drawer URL."""
+    return reverse("shopify:sync_settings", args=[store.pk])
 
 
 def card_context(store: ShopifyStore) -> dict[str, Any]:
@@ -54,14 +48,6 @@ def card_context(store: ShopifyStore) -> dict[str, Any]:
         "sync_url": sync_settings_url(store),
         "deleting": store.status == StoreStatus.DELETING,
     }
-
-
-def _template_exists(name: str) -> bool:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 def _when(raw: str | None) -> dt.datetime | None:
@@ -89,8 +75,6 @@ def details_context(store: ShopifyStore) -> dict[str, Any]:
             for label in status.READINESS_LABELS
         ],
         "failure": failure,
-        "activity_entries": list(store.activity.all()[:10]),
-        "has_activity_template": _template_exists("shopify/_activity.html"),
     }
 
 
