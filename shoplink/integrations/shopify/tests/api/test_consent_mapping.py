@@ -2,7 +2,15 @@
 
 import pytest
 
-from shoplink.audience.consent import NOT_SUBSCRIBED, OPTED_IN, PENDING, SUBSCRIBED, UNSUBSCRIBED
+from shoplink.audience.consent import (
+    NOT_SUBSCRIBED,
+    OPTED_IN,
+    PENDING,
+    STATES,
+    SUBSCRIBED,
+    UNSUBSCRIBED,
+    is_marketable,
+)
 from shoplink.integrations.shopify.api import mapping
 
 SHOPIFY_STATES = ["SUBSCRIBED", "NOT_SUBSCRIBED", "PENDING", "UNSUBSCRIBED", "REDACTED", "INVALID"]
@@ -46,3 +54,17 @@ def test_a_consent_record_speaks_the_audience_neutral_words():
         "email", {"marketingState": "REDACTED", "marketingOptInLevel": "SINGLE_OPT_IN"}
     )
     assert (record.source_state, record.source_opted_out) == ("REDACTED", True)
+
+
+@pytest.mark.parametrize("state", [*STATES, None])
+@pytest.mark.parametrize("shopify_state", [*SHOPIFY_STATES, None])
+def test_is_marketable_for_every_state_and_shopify_state(state, shopify_state):
+    """D20 end to end: Shopify's unsubscribed, redacted or invalid forbid marketing,
+    whatever our own state says; otherwise our state decides."""
+    record = mapping.consent_from_graphql("email", {"marketingState": shopify_state})
+    expected = state in (SUBSCRIBED, OPTED_IN) and shopify_state not in (
+        "UNSUBSCRIBED",
+        "REDACTED",
+        "INVALID",
+    )
+    assert is_marketable(state, record.source_opted_out) is expected
