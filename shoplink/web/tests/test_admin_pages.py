@@ -25,3 +25,12 @@ def test_store_admin_never_shows_tokens(client, django_user_model, project):
     page = client.get(reverse("admin:shopify_shopifystore_change", args=[store.pk]))
     assert page.status_code == 200
     assert b"ENCRYPTED-MARKER" not in page.content
+
+
+@pytest.mark.django_db
+def test_admin_index_names_models_in_english(client, django_user_model):
+    """Plurals a person would write: no "Activity entrys" or "Webhook deliverys"."""
+    client.force_login(django_user_model.objects.create_superuser("ops", password="pw-ops"))
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "Activity entries" in page and "Webhook deliveries" in page
+    assert "entrys" not in page and "deliverys" not in page

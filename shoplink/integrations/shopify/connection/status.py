@@ -14,6 +14,7 @@ applies the D10 precedence Disconnected > Reconnect required > Error > Connected
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from shoplink.core import clock
@@ -163,6 +164,50 @@ def can_sync(store: ShopifyStore) -> bool:
     )
 
 
+# What each recorded operation was, in a merchant's words (Activity lines, D13). The
+# GraphQL ones are named as in api/queries.py; the rest as the modules record them. An
+# operation missing here is still readable: its name is split into words.
+OPERATION_LABELS = {
+    "sync_customers": "Importing customers",
+    "sync_orders": "Importing orders",
+    "sync_products": "Importing products",
+    "sync_collections": "Importing collections",
+    "access_token": "Using the access token",
+    "token_refresh": "Refreshing the access token",
+    "oauth_token": "Requesting an access token",
+    "oauth_code_exchange": "Finishing the connection",
+    "store_info": "Reading the store's details",
+    "health_check": "The health check",
+    "reconcile": "Reconciliation",
+    "webhook_subscriptions": "Updating webhook subscriptions",
+    "bulk_result": "Downloading a bulk export",
+    "ShopInfo": "Reading the store's details",
+    "AccessScopes": "Reading the granted permissions",
+    "WebhookSubscriptions": "Reading webhook subscriptions",
+    "WebhookSubscriptionCreate": "Subscribing to a webhook",
+    "WebhookSubscriptionDelete": "Removing a webhook subscription",
+    "AppUninstall": "Uninstalling the app",
+    "BulkOperationRunQuery": "Starting a bulk export",
+    "BulkOperationStatus": "Checking a bulk export",
+    "CurrentBulkOperation": "Checking a bulk export",
+    "BulkOperationCancel": "Cancelling a bulk export",
+    "CustomerForFillIn": "Reading a customer to fill in",
+    "CustomerUpdate": "Updating a customer's profile",
+    "CustomerEmailConsentUpdate": "Updating email consent",
+    "CustomerSmsConsentUpdate": "Updating SMS consent",
+    "MetafieldsSet": "Writing engagement metafields",
+}
+_WORD = re.compile(r"(?<=[a-z])(?=[A-Z])|_")
+
+
+def describe_operation(operation: str) -> str:
+    """The merchant's words for an operation (``sync_collections`` → "Importing collections")."""
+    if operation in OPERATION_LABELS:
+        return OPERATION_LABELS[operation]
+    words = _WORD.sub(" ", operation or "").strip().lower()
+    return words[:1].upper() + words[1:] if words else "A Shopify call"
+
+
 def record_failure(
     store: ShopifyStore,
     operation: str,
@@ -193,7 +238,12 @@ def record_failure(
     store.last_failure = failure
     if store.pk:
         ShopifyStore.objects.filter(pk=store.pk).update(last_failure=failure)
-    log_activity(store, "failure", f"{operation}: {message}", **failure["technical"])
+    log_activity(
+        store,
+        "failure",
+        f"{describe_operation(operation)} failed: {message}",
+        **{"operation": operation, **failure["technical"]},
+    )
     return failure
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 
+from django.utils.translation import ngettext
+
 from shoplink.commerce import services as commerce
 from shoplink.core import clock
 from shoplink.integrations.shopify.api.errors import ShopifyError
@@ -54,15 +56,36 @@ def _finish(store, run: SyncRun) -> None:
             setattr(store, name, value)
     run.finished_at, run.outcome = now, "failed" if failed else "succeeded"
     run.save(update_fields=["finished_at", "outcome"])
-    label = RUN_LABEL.get(run.kind, "Sync")
-    counts = ", ".join(f"{es.get_entity_display()} {es.done}" for es in synced)
-    store_status.log_activity(
-        store,
-        "sync",
-        f"{label} finished" + (f" with {len(failed)} failed" if failed else "") + f": {counts}",
-    )
+    store_status.log_activity(store, "sync", run_summary(run.kind, synced, failed))
     _health_check(store)
     store_status.recompute_status(store)
+
+
+# How many of an entity's records a run imported, in words (ngettext: "1 customer").
+_COUNTED = {
+    "customers": lambda n: ngettext("%(n)s customer", "%(n)s customers", n),
+    "orders": lambda n: ngettext("%(n)s order or checkout", "%(n)s orders and checkouts", n),
+    "products": lambda n: ngettext("%(n)s product", "%(n)s products", n),
+    "collections": lambda n: ngettext("%(n)s collection", "%(n)s collections", n),
+}
+
+
+def run_summary(kind: str, synced: list[EntitySync], failed: list[EntitySync]) -> str:
+    """The Activity line of a finished run.
+
+    E.g. "Re-sync finished: 120 customers, 300 orders and checkouts imported. Products
+    failed; see Sync settings."
+    """
+    line = f"{RUN_LABEL.get(kind, 'Sync')} finished"
+    counts = [_COUNTED[es.entity](es.done) % {"n": f"{es.done:,}"} for es in synced]
+    if counts:
+        line += ": " + ", ".join(counts) + " imported."
+    else:
+        line += "."
+    if failed:
+        names = ", ".join(es.get_entity_display() for es in failed)
+        line += f" {names} failed; see Sync settings."
+    return line
 
 
 def _health_check(store) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import ngettext
+
 from shoplink.core import clock
 from shoplink.integrations.shopify.api import queries
 from shoplink.integrations.shopify.api.errors import ShopifyError
@@ -66,7 +68,14 @@ def reconcile_store(store: ShopifyStore, since: dt.datetime | None = None) -> in
     )
     store.last_reconciled_at, store.last_reconcile_repairs = started, repairs
     store_status.log_activity(
-        store, "reconcile", f"Reconciliation finished: {repairs} records repaired"
+        store,
+        "reconcile",
+        ngettext(
+            "Reconciliation finished: %(count)s record repaired",
+            "Reconciliation finished: %(count)s records repaired",
+            repairs,
+        )
+        % {"count": repairs},
     )
     return repairs
 
