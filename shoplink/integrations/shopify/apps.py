@@ -2,7 +2,8 @@
 
 Nothing registers itself on import. ``ready`` imports the jobs (which registers them
 with Huey), binds the intents services use to ask for them, registers the minute
-sweepers and connects the signal receivers, so this method is the one list of the
+sweepers, connects the signal receivers and registers the ``/metrics`` gauges, so this
+method is the one list of the
 integration's side effects.
 """
 
@@ -15,7 +16,8 @@ class ShopifyConfig(AppConfig):
     verbose_name = "Shopify integration"
 
     def ready(self) -> None:
-        from shoplink.integrations.shopify import intents, jobs
+        from shoplink.core.metrics import register_gauge
+        from shoplink.integrations.shopify import intents, jobs, metrics
         from shoplink.integrations.shopify.events import abandonment
         from shoplink.integrations.shopify.sync import recovery
         from shoplink.integrations.shopify.webhooks import inbox
@@ -27,3 +29,5 @@ class ShopifyConfig(AppConfig):
         register_sweeper(inbox.requeue_stale_deliveries)  # D19: lost wake-ups and retries
         register_sweeper(abandonment.sweep_abandoned_checkouts)  # D23
         receivers.connect()  # D21/D27: local profile and consent changes
+        for name, help_text, read in metrics.GAUGES:  # /metrics (docs/operations.md)
+            register_gauge(name, help_text, read)
