@@ -14,8 +14,8 @@ from starlette.routing import Route
 
 from shopsim import changes
 from shopsim.forms import read_body
-from shopsim.generator import KINDS
 from shopsim.oauth import revoke_all, token_summary
+from shopsim.records import KINDS
 from shopsim.templating import esc, render
 
 

@@ -10,8 +10,8 @@ from starlette.routing import Route
 from shopsim import changes
 from shopsim.config import Profile
 from shopsim.forms import read_body
-from shopsim.generator import KINDS
 from shopsim.oauth import issue_tokens, revoke_all, token_summary
+from shopsim.records import KINDS
 from shopsim.store import SHOP_RE, Faults
 
 RESOURCES = set(KINDS)

@@ -23,7 +23,7 @@ from graphql import (
 )
 
 from shopsim import store
-from shopsim.generator import KIND_OF_TYPENAME, Ref
+from shopsim.records import KIND_OF_TYPENAME, Ref
 
 QUERY_ROOT = object()
 MUTATION_ROOT = object()
