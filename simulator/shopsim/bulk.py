@@ -30,7 +30,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
 from shopsim import bulk_query, store
-from shopsim.bulk_jsonl import iter_lines, root_indexes
+from shopsim.bulk_export import export
+from shopsim.bulk_jsonl import root_indexes
 from shopsim.resolvers import ROOT_CONNECTIONS, SCOPE_OF_KIND, has_scope, list_connection
 
 MAX_RUNNING = 5  # API 2026-01+: five bulk queries at a time per app and shop
@@ -207,17 +208,9 @@ class BulkManager:
         total_roots = sum(1 for _ in root_indexes(op)) if op.mode in ("fail", "timeout") else None
         limit = total_roots // 2 if total_roots is not None else None
         op.path = os.path.join(files_dir(), op.token + ".jsonl")
-        with open(op.path, "wb", buffering=1 << 20) as fh:
-            write = fh.write
-            for n, (line, is_root) in enumerate(iter_lines(op, limit)):
-                write(line)
-                op.object_count += 1
-                op.root_count += is_root
-                op.file_size += len(line)
-                if n % 500 == 0:
-                    time.sleep(0)  # let the event loop serve polls while we work
-                    if op.cancel_requested:
-                        break
+        settings = op.shop.settings
+        workers = settings.bulk_workers or min(os.cpu_count() or 1, 8)
+        export(op, op.path, limit, workers, settings.bulk_parallel_min)
         if op.cancel_requested:
             _remove(op)
             return self._finish(op, "CANCELED")
