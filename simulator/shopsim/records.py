@@ -41,6 +41,20 @@ def iso(dt: datetime) -> str:
     )
 
 
+_DAYS: dict[int, str] = {}
+
+
+def iso_ts(sec: int) -> str:
+    """`iso` of whole epoch seconds, without building a datetime (the generator's hot path)."""
+    day, rem = divmod(int(sec), 86400)
+    prefix = _DAYS.get(day)
+    if prefix is None:
+        prefix = _DAYS[day] = iso(datetime.fromtimestamp(day * 86400, UTC))[:11]
+    h, rem = divmod(rem, 3600)
+    m, s = divmod(rem, 60)
+    return f"{prefix}{h:02d}:{m:02d}:{s:02d}Z"
+
+
 def parse_iso(value: str) -> datetime:
     value = value.strip().strip("'\"")
     if value.endswith("Z"):
@@ -256,7 +270,9 @@ def settle(order: dict) -> None:
     order["totalOutstandingSet"] = money(max(total - received - capturable, 0.0), cur)
 
 
-def add_refund(order: dict, amount: float, at: str, num: int, txn_num: int) -> dict:
+def add_refund(
+    order: dict, amount: float, at: str, num: int, txn_num: int, resettle: bool = True
+) -> dict:
     """Append a refund of `amount` (with its REFUND transaction) and recompute the totals."""
     cur = order["currencyCode"]
     txns = order.setdefault("transactions", [])
@@ -282,5 +298,6 @@ def add_refund(order: dict, amount: float, at: str, num: int, txn_num: int) -> d
     order["displayFinancialStatus"] = (
         "REFUNDED" if refunded >= total - 0.005 else "PARTIALLY_REFUNDED"
     )
-    settle(order)
+    if resettle:  # the generator sets the payment totals itself
+        settle(order)
     return ref

@@ -24,7 +24,7 @@ from shopsim.generator.carts import CartsMixin
 from shopsim.generator.catalog import CatalogMixin
 from shopsim.generator.orders import OrdersMixin
 from shopsim.generator.people import PeopleMixin
-from shopsim.records import _BASE_DIGIT, END, SPAN, Ref, _mix
+from shopsim.records import _BASE_DIGIT, END, SPAN, Ref, _mix, iso_ts
 
 _END_S = int(END.timestamp())
 _SPAN_S = int(SPAN.total_seconds())
@@ -77,6 +77,11 @@ class Generator(PeopleMixin, OrdersMixin, CatalogMixin, CartsMixin):
         """(createdAt, updatedAt) of a generated record as datetimes."""
         c, u = self.stamp_ts(kind, index)
         return datetime.fromtimestamp(c, UTC), datetime.fromtimestamp(u, UTC)
+
+    def iso_stamps(self, kind: str, index: int) -> tuple[str, str]:
+        """(createdAt, updatedAt) of a generated record as ISO strings."""
+        c, u = self.stamp_ts(kind, index)
+        return iso_ts(c), iso_ts(u)
 
     def rng(self, kind: str, index: int) -> random.Random:
         return random.Random(self.shop_key * 7919 + _BASE_DIGIT[kind] * 10**12 + index)

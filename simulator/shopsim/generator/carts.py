@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shopsim.generator.words import FIRST, LAST
-from shopsim.records import gid, iso, money
+from shopsim.records import gid, money
 
 
 class CartsMixin:
@@ -11,7 +11,7 @@ class CartsMixin:
 
     def _checkouts(self, i: int) -> dict:
         r = self.rng("checkouts", i)
-        created, updated = self.stamps("checkouts", i)
+        created, updated = self.iso_stamps("checkouts", i)
         num = self.num("checkouts", i)
         ccount = self.counts.get("customers", 0)
         ncarts = self.counts.get("carts", 0)
@@ -32,9 +32,9 @@ class CartsMixin:
             "legacyResourceId": str(num),
             "name": f"#{num % 10**6}",
             "abandonedCheckoutUrl": f"https://{self.handle}.example.com/checkouts/{token}/recover",
-            "createdAt": iso(created),
-            "updatedAt": iso(updated),
-            "completedAt": iso(updated) if r.random() < 0.3 else None,
+            "createdAt": created,
+            "updatedAt": updated,
+            "completedAt": updated if r.random() < 0.3 else None,
             "customer": self.ref("customers", ci) if ci is not None else None,
             "lineItems": lines,
             "billingAddress": addr,
@@ -66,7 +66,7 @@ class CartsMixin:
 
     def _carts(self, i: int) -> dict:
         r = self.rng("carts", i)
-        created, updated = self.stamps("carts", i)
+        created, updated = self.iso_stamps("carts", i)
         num = self.num("carts", i)
         lines = [
             self._line(r, self.sub_num("carts", 1, i, j, 20), "CartLine")
@@ -82,6 +82,6 @@ class CartsMixin:
             "token": token,
             "lineItems": lines,
             "note": None,
-            "createdAt": iso(created),
-            "updatedAt": iso(updated),
+            "createdAt": created,
+            "updatedAt": updated,
         }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shopsim.generator.words import PRODUCT_WORDS, SIZES
-from shopsim.records import gid, iso, money
+from shopsim.records import gid, money
 
 
 class CatalogMixin:
@@ -11,7 +11,7 @@ class CatalogMixin:
 
     def _products(self, i: int) -> dict:
         r = self.rng("products", i)
-        created, updated = self.stamps("products", i)
+        created, updated = self.iso_stamps("products", i)
         num = self.num("products", i)
         adj, noun, ptype = PRODUCT_WORDS[i % len(PRODUCT_WORDS)]
         title = f"{adj} {noun}" + (
@@ -35,8 +35,8 @@ class CatalogMixin:
                     "barcode": None,
                     "taxable": True,
                     "selectedOptions": [{"name": "Size", "value": size}],
-                    "createdAt": iso(created),
-                    "updatedAt": iso(updated),
+                    "createdAt": created,
+                    "updatedAt": updated,
                 }
             )
         images = [
@@ -81,9 +81,9 @@ class CatalogMixin:
             "productType": ptype,
             "status": "ACTIVE" if r.random() < 0.9 else "DRAFT",
             "tags": sorted(r.sample(("new", "sale", "eco", "bestseller"), r.randint(0, 2))),
-            "createdAt": iso(created),
-            "updatedAt": iso(updated),
-            "publishedAt": iso(created),
+            "createdAt": created,
+            "updatedAt": updated,
+            "publishedAt": created,
             "variants": variants,
             "images": images,
             "featuredImage": images[0],
@@ -102,7 +102,7 @@ class CatalogMixin:
 
     def _collections(self, i: int) -> dict:
         r = self.rng("collections", i)
-        created, updated = self.stamps("collections", i)
+        created, updated = self.iso_stamps("collections", i)
         num = self.num("collections", i)
         pcount = self.counts.get("products", 0)
         members = sorted(r.sample(range(pcount), min(pcount, r.randint(1, 8)))) if pcount else []
@@ -117,8 +117,8 @@ class CatalogMixin:
             "handle": title.lower().replace(" ", "-"),
             "descriptionHtml": f"<p>{title}</p>",
             "sortOrder": "BEST_SELLING",
-            "createdAt": iso(created),
-            "updatedAt": iso(updated),
+            "createdAt": created,
+            "updatedAt": updated,
             "products": [self.ref("products", m) for m in members],
             "productsCount": {"count": len(members), "precision": "EXACT"},
             "ruleSet": None,

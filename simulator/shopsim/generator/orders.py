@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from shopsim.generator.words import DISCOUNTS, FIRST, LAST, PRODUCT_WORDS, SHIPMENT, SIZES
-from shopsim.records import add_fulfillment, add_refund, gid, iso, money, settle, transaction
+from shopsim.records import add_fulfillment, add_refund, gid, money, transaction
 
 
 class OrdersMixin:
@@ -62,7 +62,7 @@ class OrdersMixin:
 
     def _orders(self, i: int) -> dict:
         r = self.rng("orders", i)
-        created, updated = self.stamps("orders", i)
+        created, updated = self.iso_stamps("orders", i)
         num = self.num("orders", i)
         ccount = self.counts.get("customers", 0)
         ci = r.randrange(ccount) if ccount and r.random() < 0.92 else None
@@ -93,10 +93,10 @@ class OrdersMixin:
             "name": f"#{1001 + i}",
             "email": f"{first}.{last}.o{i}@example.com".lower().replace("'", "").replace("ü", "ue"),
             "phone": None,
-            "createdAt": iso(created),
-            "updatedAt": iso(updated),
-            "processedAt": iso(created),
-            "cancelledAt": iso(updated) if cancelled else None,
+            "createdAt": created,
+            "updatedAt": updated,
+            "processedAt": created,
+            "cancelledAt": updated if cancelled else None,
             "cancelReason": "CUSTOMER" if cancelled else None,
             "closedAt": None,
             "closed": False,
@@ -140,7 +140,7 @@ class OrdersMixin:
                 chosen,
                 f"1Z{r.getrandbits(40):010X}",
                 r.choice(SHIPMENT),
-                iso(updated),
+                updated,
                 self.sub_num("orders", 3, i, 0, 10),
             )
         # Payments (slot 6): a sale for paid and refunded orders, an authorization for
@@ -164,15 +164,23 @@ class OrdersMixin:
                 )
             ]
         rec["transactions"] = txns
+        refunded = 0.0
         if fin in ("PARTIALLY_REFUNDED", "REFUNDED"):
+            refunded = total if fin == "REFUNDED" else round(total / 3, 2)
             add_refund(
                 rec,
-                total if fin == "REFUNDED" else round(total / 3, 2),
-                iso(updated),
+                refunded,
+                updated,
                 self.sub_num("orders", 4, i, 0, 10),
                 self.sub_num("orders", 6, i, 1, 10),
+                resettle=False,
             )
-        settle(rec)
+        # What `settle` would derive from these transactions, without re-reading them.
+        received = 0.0 if fin in ("AUTHORIZED", "PENDING") else total
+        rec["totalReceivedSet"] = money(received, cur)
+        rec["netPaymentSet"] = money(received - refunded, cur)
+        rec["totalCapturableSet"] = money(total if fin == "AUTHORIZED" else 0.0, cur)
+        rec["totalOutstandingSet"] = money(total if fin == "PENDING" else 0.0, cur)
         for li in lines:
             li.pop("_price")
         return rec

@@ -14,7 +14,7 @@ from shopsim.generator.words import (
     STREETS,
     TAGS,
 )
-from shopsim.records import derive_customer, gid, iso, money
+from shopsim.records import derive_customer, gid, money
 
 
 class PeopleMixin:
@@ -43,7 +43,7 @@ class PeopleMixin:
 
     def _customers(self, i: int) -> dict:
         r = self.rng("customers", i)
-        created, updated = self.stamps("customers", i)
+        created, updated = self.iso_stamps("customers", i)
         num = self.num("customers", i)
         first, last = r.choice(FIRST), r.choice(LAST)
         email = f"{first}.{last}.{i}@example.com".lower().replace("'", "").replace("ü", "ue")
@@ -63,13 +63,13 @@ class PeopleMixin:
             "emailMarketingConsent": {
                 "marketingState": es,
                 "marketingOptInLevel": r.choice(OPT_IN) if es == "SUBSCRIBED" else None,
-                "consentUpdatedAt": iso(updated) if es != "NOT_SUBSCRIBED" else None,
+                "consentUpdatedAt": updated if es != "NOT_SUBSCRIBED" else None,
             },
             "smsMarketingConsent": (
                 {
                     "marketingState": ss,
                     "marketingOptInLevel": r.choice(OPT_IN) if ss == "SUBSCRIBED" else None,
-                    "consentUpdatedAt": iso(updated) if ss != "NOT_SUBSCRIBED" else None,
+                    "consentUpdatedAt": updated if ss != "NOT_SUBSCRIBED" else None,
                     "consentCollectedFrom": r.choice(("SHOPIFY", "OTHER")),
                 }
                 if phone
@@ -82,8 +82,8 @@ class PeopleMixin:
             "taxExemptions": [],
             "note": None,
             "locale": r.choice(("en", "en", "fr", "de")),
-            "createdAt": iso(created),
-            "updatedAt": iso(updated),
+            "createdAt": created,
+            "updatedAt": updated,
             "numberOfOrders": str(norders),
             "amountSpent": money(norders * r.uniform(20, 120), self.currency)["shopMoney"],
             "defaultAddress": addr,
