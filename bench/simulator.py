@@ -171,7 +171,7 @@ def main() -> int:
         total = 0
         t0 = time.perf_counter()
         with client.stream("GET", op["url"].replace(base, "")) as resp:
-            for chunk in resp.iter_bytes(1 << 20):
+            for chunk in resp.iter_raw():
                 total += len(chunk)
         download_s = time.perf_counter() - t0
         rate = total / 1e6 / download_s
