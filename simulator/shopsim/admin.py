@@ -12,10 +12,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Route
 
-from shopsim import changes
+from shopsim import changes, install_access
 from shopsim.forms import read_body
-from shopsim.generator import KINDS
 from shopsim.oauth import revoke_all, token_summary
+from shopsim.records import KINDS
 from shopsim.templating import esc, render
 
 
@@ -105,6 +105,7 @@ async def page(request: Request):
             name=shop.props["name"],
             installed=shop.installed,
             state=shop.state,
+            installer="store owner" if install_access.allowed(shop) else "staff without permission",
             scopes=",".join(shop.granted_scopes),
             tokens=token_summary(shop)["active"],
             error_rate=f.error_rate,
@@ -168,6 +169,8 @@ async def act(request: Request):
         changes.set_scopes(
             hub, shop, [s.strip() for s in str(form.get("scopes", "")).split(",") if s.strip()]
         )
+    elif action == "install-permission":
+        install_access.set_allowed(shop, form.get("allowed") == "yes")
     elif action == "state" and form.get("state") in ("active", "frozen", "locked"):
         shop.state = form["state"]
     elif action == "revoke":

@@ -1,42 +1,38 @@
-"""Bulk query operations (PLATFORM §4): validation, lifecycle thread, JSONL streaming, failures.
+"""Bulk query operations (PLATFORM §4): lifecycle, the result file, its signed URL, failures.
 
-An operation snapshots the resource table (a shallow copy of its overrides), runs in a
-background thread that walks every matching record, advancing `objectCount`,
-`rootObjectCount` and `fileSize`, then COMPLETES and fires `bulk_operations/finish`.
-`GET /_files/<token>.jsonl` re-generates the same lines from the snapshot as a stream, so
-no result is ever held in memory. Nested connection nodes become their own lines with
-`__parentId`; for every seventh parent the children are written *before* it, because
-with `groupObjects: false` Shopify does not promise parents first (PLATFORM §4, trap 17).
+An operation snapshots the resource table (a shallow copy of its overrides) and runs in a
+background thread that writes the JSONL result (`bulk_jsonl`) to a file while it is
+RUNNING, advancing `objectCount`, `rootObjectCount` and `fileSize` as it goes; it then
+COMPLETES and fires `bulk_operations/finish`. The file is then served from disk, as
+Shopify serves a finished export from its storage bucket, at a URL carrying the query
+parameters of Shopify's signed Google Cloud Storage URLs (`GoogleAccessId`, `Expires`,
+`Signature`, `response-content-disposition`, `response-content-type`). Files live in a
+temporary directory removed when the process exits, and expire after 7 days.
 """
 
 from __future__ import annotations
 
+import atexit
+import base64
+import contextlib
+import hashlib
+import hmac
+import os
 import secrets
+import shutil
+import tempfile
 import threading
 import time
 import traceback
+from urllib.parse import quote, urlencode
 
-import orjson
-from graphql import (
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    get_named_type,
-    get_nullable_type,
-    is_leaf_type,
-    is_list_type,
-    parse,
-    validate,
-)
-from graphql.error import GraphQLSyntaxError
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, PlainTextResponse, Response
 
-from shopsim import store
-from shopsim.resolvers import ROOT_CONNECTIONS, SCOPE_OF_KIND, default_for, has_scope
-from shopsim.schema import get_schema
+from shopsim import bulk_query, store
+from shopsim.bulk_export import export
+from shopsim.bulk_jsonl import root_indexes
+from shopsim.resolvers import ROOT_CONNECTIONS, SCOPE_OF_KIND, has_scope, list_connection
 
 MAX_RUNNING = 5  # API 2026-01+: five bulk queries at a time per app and shop
 URL_TTL = 7 * 86400
@@ -45,9 +41,7 @@ RUNNING = ("CREATED", "RUNNING", "CANCELING")
 
 
 class BulkOp:
-    def __init__(
-        self, shop, num: int, query: str, kind: str, root, fragments, snapshot, mode, base_url
-    ):
+    def __init__(self, shop, num: int, query: str, kind: str, root, fragments, snapshot, mode):
         self.shop, self.num, self.query, self.kind = shop, num, query, kind
         self.root, self.fragments, self.snapshot, self.mode = root, fragments, snapshot, mode
         self.gid = f"gid://shopify/BulkOperation/{num}"
@@ -55,9 +49,10 @@ class BulkOp:
         self.created_at, self.completed_at = store.now_iso(), None
         self.object_count = self.root_count = self.file_size = 0
         self.token = secrets.token_urlsafe(18)
-        self.base_url = base_url
+        self.group_objects = False
+        self.path: str | None = None  # the result file, written while RUNNING
+        self.base_url = ""
         self.url = self.partial_url = None
-        self.partial_roots: int | None = None
         self.cancel_requested = False
         self.expires_at = None
         self.root_args: dict = {}
@@ -78,187 +73,6 @@ class BulkOp:
             "query": self.query,
             "type": "QUERY",
         }
-
-
-def _fields(selection_set, fragments, typename=None):
-    for sel in selection_set.selections if selection_set else ():
-        if isinstance(sel, FieldNode):
-            yield sel
-        elif isinstance(sel, InlineFragmentNode):
-            cond = sel.type_condition.name.value if sel.type_condition else None
-            if cond is None or typename is None or cond == typename or not _is_concrete(cond):
-                yield from _fields(sel.selection_set, fragments, typename)
-        elif isinstance(sel, FragmentSpreadNode) and sel.name.value in fragments:
-            frag = fragments[sel.name.value]
-            cond = frag.type_condition.name.value
-            if typename is None or cond == typename or not _is_concrete(cond):
-                yield from _fields(frag.selection_set, fragments, typename)
-
-
-def _is_concrete(name: str) -> bool:
-    return hasattr(get_schema().get_type(name), "is_type_of")
-
-
-def _is_conn(t) -> bool:
-    return t.name.endswith("Connection") and hasattr(t, "fields")
-
-
-def _shape(selection_set, parent, fragments, depth=0):
-    count, deepest = 0, depth
-    for node in _fields(selection_set, fragments):
-        f = getattr(parent, "fields", {}).get(node.name.value)
-        if f is None:
-            continue
-        named = get_named_type(f.type)
-        if is_leaf_type(named):
-            continue
-        lvl = depth + 1 if _is_conn(named) else depth
-        c, d = _shape(node.selection_set, named, fragments, lvl)
-        count += c + (1 if _is_conn(named) else 0)
-        deepest = max(deepest, d)
-    return count, deepest
-
-
-def _node_selection(node: FieldNode, conn_type, fragments):
-    """(selection set, node type) of a connection's `edges { node }` or `nodes`."""
-    for f in _fields(node.selection_set, fragments):
-        if f.name.value == "edges":
-            edge_t = get_named_type(conn_type.fields["edges"].type)
-            for e in _fields(f.selection_set, fragments):
-                if e.name.value == "node":
-                    return e.selection_set, get_named_type(edge_t.fields["node"].type)
-        if f.name.value == "nodes":
-            return f.selection_set, get_named_type(conn_type.fields["nodes"].type)
-    return None, None
-
-
-class Projector:
-    """Turns one record into its JSONL objects following a bulk query's selection.
-
-    Each (selection set, type) is compiled once into a flat plan, because a million-order
-    export runs the same projection a million times.
-    """
-
-    LEAF, CONN, LIST, OBJ, TYPENAME = range(5)
-
-    def __init__(self, fragments):
-        self.fragments = fragments
-        self.schema = get_schema()
-        self.plans: dict = {}
-
-    def plan(self, sel, ptype):
-        key = (id(sel), ptype.name)
-        got = self.plans.get(key)
-        if got is not None:
-            return got
-        steps = []
-        for node in _fields(sel, self.fragments, ptype.name):
-            name = node.name.value
-            out = node.alias.value if node.alias else name
-            if name == "__typename":
-                steps.append((self.TYPENAME, out, name, None, None, None))
-                continue
-            fdef = ptype.fields.get(name)
-            if fdef is None:
-                continue
-            named = get_named_type(fdef.type)
-            default = default_for(fdef.type)
-            if _is_conn(named):
-                csel, ctype = _node_selection(node, named, self.fragments)
-                steps.append((self.CONN, out, name, (csel, ctype), default, None))
-            elif is_leaf_type(named):
-                steps.append((self.LEAF, out, name, None, default, None))
-            elif is_list_type(get_nullable_type(fdef.type)):
-                steps.append(
-                    (self.LIST, out, name, (node.selection_set, named), default, _first(node))
-                )
-            else:
-                steps.append((self.OBJ, out, name, (node.selection_set, named), default, None))
-        self.plans[key] = steps
-        return steps
-
-    def _type_of(self, value, parent_type):
-        tn = value.get("__typename")
-        if tn and tn != parent_type.name:
-            t = self.schema.get_type(tn)
-            if hasattr(t, "fields"):
-                return t
-        return parent_type
-
-    def project(self, value, sel, parent_type, children: list) -> dict:
-        ptype = self._type_of(value, parent_type)
-        obj = {}
-        get = value.get
-        for kind, out, name, sub, default, first in self.plan(sel, ptype):
-            if kind == 0:  # LEAF
-                v = get(name)
-                if v is None and name == "legacyResourceId" and get("id"):
-                    v = str(get("id")).rsplit("/", 1)[-1]
-                obj[out] = default if v is None else v
-            elif kind == 1:  # CONN: children become their own lines
-                parent_id = get("id")
-                for child in get(name) or ():
-                    cobj = self.project(child, sub[0], sub[1], children)
-                    cobj["__parentId"] = parent_id
-                    children.append(cobj)
-            elif kind == 4:
-                obj[out] = get("__typename") or ptype.name
-            else:
-                v = get(name)
-                if v is None:
-                    obj[out] = default
-                elif kind == 2 and isinstance(v, list):  # LIST of objects stays inline
-                    items = v[:first] if first is not None else v
-                    obj[out] = [self.project(x, sub[0], sub[1], children) for x in items]
-                else:
-                    obj[out] = self.project(v, sub[0], sub[1], children)
-        return obj
-
-
-def _first(node: FieldNode):
-    for a in node.arguments or ():
-        if a.name.value == "first" and hasattr(a.value, "value"):
-            return int(a.value.value)
-    return None
-
-
-def root_indexes(op: BulkOp):
-    """Indexes of the root records, in result order."""
-    args = op.root_args
-    for _, i in store.select(
-        op.snapshot,
-        query=args.get("query"),
-        sort_key=args.get("sortKey"),
-        reverse=bool(args.get("reverse")),
-    ):
-        yield i
-
-
-def iter_lines(op: BulkOp, max_roots: int | None = None):
-    """Yield (line bytes, is_root) for the operation's result, deterministic for its snapshot."""
-    schema = get_schema()
-    root = op.root
-    proj = Projector(op.fragments)
-    ctype = get_named_type(schema.query_type.fields[root.name.value].type)
-    sel, ntype = _node_selection(root, ctype, op.fragments)
-    roots = 0
-    for i in root_indexes(op):
-        if max_roots is not None and roots >= max_roots:
-            return
-        rec = op.snapshot.get(i)
-        if rec is None:
-            continue
-        roots += 1
-        children: list = []
-        parent = proj.project(rec, sel, ntype, children)
-        lines = [(orjson.dumps(c) + b"\n", False) for c in children]
-        first = (orjson.dumps(parent) + b"\n", True)
-        if i % 7 == 3 and lines:
-            yield from lines
-            yield first
-        else:
-            yield first
-            yield from lines
 
 
 class BulkManager:
@@ -282,8 +96,6 @@ class BulkManager:
             if args.get("type", "QUERY") != "QUERY" or not ops:
                 return None
             return ops[-1].record()
-        from shopsim.resolvers import list_connection
-
         return list_connection([o.record() for o in reversed(ops)], args)
 
     def _error(self, message, code="INVALID"):
@@ -295,42 +107,13 @@ class BulkManager:
     def run_query(self, ctx, args):
         shop = ctx["shop"]
         text = args.get("query") or ""
-        schema = get_schema()
-        try:
-            doc = parse(text)
-        except GraphQLSyntaxError as exc:
-            return self._error(f"Invalid bulk query: {exc.message}")
-        errors = validate(schema, doc)
-        if errors:
-            return self._error("Invalid bulk query: " + "; ".join(e.message for e in errors))
-        ops = [d for d in doc.definitions if isinstance(d, OperationDefinitionNode)]
-        fragments = {
-            d.name.value: d for d in doc.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        if len(ops) != 1 or ops[0].operation.value != "query":
-            return self._error("Invalid bulk query: must be a single query operation")
-        tops = list(_fields(ops[0].selection_set, fragments))
-        if any(t.name.value in ("node", "nodes") for t in tops):
-            return self._error("Bulk queries cannot contain a top level `node` or `nodes` field.")
-        count, depth = _shape(ops[0].selection_set, schema.query_type, fragments)
-        if count == 0:
-            return self._error("Bulk queries must contain at least one connection.")
-        if count > 5:
-            return self._error(
-                f"Bulk queries cannot contain more than 5 connections (found {count})."
-            )
-        if depth > 2:
-            return self._error(
-                "Bulk queries cannot contain connections with a nesting depth greater than 2."
-            )
-        roots = [t for t in tops if t.name.value in ROOT_CONNECTIONS]
-        if len(roots) != 1:
-            return self._error(
-                "Bulk queries must select exactly one supported top level connection "
-                "(customers, orders, abandonedCheckouts, products, collections)."
-            )
-        root = roots[0]
+        root, fragments, message = bulk_query.check(text)
+        if message:
+            return self._error(message)
         kind = ROOT_CONNECTIONS[root.name.value][0]
+        group = args.get("groupObjects")
+        if group is None:  # PLATFORM §4: the default turned false in 2026-01
+            group = str(ctx.get("version") or "unstable") < "2026-01"
         with shop.lock:
             running = [o for o in shop.bulk_ops.values() if o.status in RUNNING]
             if len(running) >= MAX_RUNNING:
@@ -351,14 +134,10 @@ class BulkManager:
             snap = store.Table(shop, kind, t.count)
             snap.next_index, snap.overrides = t.next_index, dict(t.overrides)
             self.next_num += 1
-            op = BulkOp(
-                shop, self.next_num, text, kind, root, fragments, snap, mode, ctx["base_url"]
-            )
-            args = {
-                a.name.value: a.value.value
-                for a in root.arguments or ()
-                if hasattr(a.value, "value")
-            }
+            op = BulkOp(shop, self.next_num, text, kind, root, fragments, snap, mode)
+            op.group_objects = bool(group)
+            op.base_url = ctx["base_url"]
+            args = bulk_query.literal_args(root)
             if kind == "orders":  # fixed once, so the run and the download agree
                 args["query"] = store.order_window_query(shop, args.get("query"), ctx["scopes"])
             op.root_args = args
@@ -428,28 +207,25 @@ class BulkManager:
             return self._finish(op, "FAILED", "ACCESS_DENIED")
         total_roots = sum(1 for _ in root_indexes(op)) if op.mode in ("fail", "timeout") else None
         limit = total_roots // 2 if total_roots is not None else None
-        for n, (line, is_root) in enumerate(iter_lines(op, limit)):
-            op.object_count += 1
-            op.root_count += is_root
-            op.file_size += len(line)
-            if n % 500 == 0:
-                time.sleep(0)  # let the event loop serve polls while we work
-                if op.cancel_requested:
-                    return self._finish(op, "CANCELED")
+        op.path = os.path.join(files_dir(), op.token + ".jsonl")
+        settings = op.shop.settings
+        workers = settings.bulk_workers or min(os.cpu_count() or 1, 8)
+        export(op, op.path, limit, workers, settings.bulk_parallel_min)
+        if op.cancel_requested:
+            _remove(op)
+            return self._finish(op, "CANCELED")
         if op.mode in ("fail", "timeout"):
-            op.partial_roots = limit
-            op.partial_url = f"{op.base_url}/_files/{op.token}.jsonl" if op.object_count else None
+            op.partial_url = signed_url(op) if op.object_count else None
             return self._finish(
                 op, "FAILED", "INTERNAL_SERVER_ERROR" if op.mode == "fail" else "TIMEOUT"
             )
         # Like Shopify, an operation that found nothing completes with url null.
-        op.url = f"{op.base_url}/_files/{op.token}.jsonl" if op.object_count else None
+        op.url = signed_url(op) if op.object_count else None
         self._finish(op, "COMPLETED")
 
     def _finish(self, op: BulkOp, status: str, error: str | None = None) -> None:
-        op.status, op.error_code = status, error
         op.completed_at = store.now_iso()
-        op.expires_at = time.time() + URL_TTL
+        op.status, op.error_code = status, error
         if self.hub is not None:
             self.hub.emit(
                 op.shop,
@@ -465,24 +241,93 @@ class BulkManager:
             )
 
 
+_files: dict = {}
+_files_lock = threading.Lock()
+_signing_key = secrets.token_bytes(32)  # per process: URLs die with the server, as files do
+ACCESS_ID = "shopsim-bulk@shopsim.iam.gserviceaccount.com"
+
+
+def files_dir() -> str:
+    """The directory holding this process's result files (created on first use)."""
+    with _files_lock:
+        if "dir" not in _files:
+            _files["dir"] = tempfile.mkdtemp(prefix="shopsim-bulk-")
+            atexit.register(shutil.rmtree, _files["dir"], True)
+    return _files["dir"]
+
+
+def _remove(op: BulkOp) -> None:
+    if op.path:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(op.path)
+
+
+def _signature(token: str, expires: int) -> str:
+    mac = hmac.new(_signing_key, f"GET\n{token}\n{expires}".encode(), hashlib.sha256)
+    return base64.b64encode(mac.digest()).decode()
+
+
+def signed_url(op: BulkOp) -> str:
+    """The result URL, shaped like the V2-signed storage URLs Shopify hands out.
+
+    Observed on Shopify: `https://storage.googleapis.com/<bucket>/bulk-operation-outputs/
+    <key>-final?GoogleAccessId=…&Expires=<epoch>&Signature=…&response-content-disposition=
+    attachment; filename="bulk-<id>.jsonl"; filename*=UTF-8''bulk-<id>.jsonl&response-content-type=
+    application/jsonl` (clients read the file name from the disposition). The URL expires 7
+    days after the operation finished (PLATFORM §4).
+    """
+    expires = int(time.time() + URL_TTL)
+    op.expires_at = expires
+    name = f"bulk-{op.num}.jsonl"
+    params = {
+        "GoogleAccessId": ACCESS_ID,
+        "Expires": str(expires),
+        "Signature": _signature(op.token, expires),
+        "response-content-disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}",
+        "response-content-type": "application/jsonl",
+    }
+    return f"{op.base_url}/_files/{op.token}.jsonl?" + urlencode(params, quote_via=quote)
+
+
+class _File(FileResponse):
+    chunk_size = 1 << 20  # large reads: a download is bound by the disk, not by the loop
+
+
+def _storage_error(status: int, code: str, message: str) -> Response:
+    # Google Cloud Storage answers signed-URL failures with an XML error document.
+    body = (
+        "<?xml version='1.0' encoding='UTF-8'?><Error><Code>"
+        f"{code}</Code><Message>{message}</Message></Error>"
+    )
+    return PlainTextResponse(body, status_code=status, media_type="application/xml")
+
+
 async def serve_file(request: Request) -> Response:
     token = request.path_params["token"]
+    q = request.query_params
     for shop in list(request.app.state.registry.shops.values()):
         for op in list(shop.bulk_ops.values()):
-            if op.token == token and (op.url or op.partial_url):
-                if op.expires_at and time.time() > op.expires_at:
-                    return PlainTextResponse("Request has expired", status_code=403)
-                return StreamingResponse(_chunks(op), media_type="application/jsonl")
-    return PlainTextResponse("The specified key does not exist.", status_code=404)
-
-
-def _chunks(op: BulkOp, size: int = 256 * 1024):
-    buf, n = [], 0
-    for line, _ in iter_lines(op, op.partial_roots):
-        buf.append(line)
-        n += len(line)
-        if n >= size:
-            yield b"".join(buf)
-            buf, n = [], 0
-    if buf:
-        yield b"".join(buf)
+            if op.token != token or not (op.url or op.partial_url) or not op.path:
+                continue
+            try:
+                expires = int(q.get("Expires", ""))
+            except ValueError:
+                expires = 0
+            if not hmac.compare_digest(q.get("Signature", ""), _signature(token, expires)):
+                return _storage_error(
+                    403,
+                    "SignatureDoesNotMatch",
+                    "The request signature we calculated does not match the signature you "
+                    "provided.",
+                )
+            if time.time() > expires:
+                return _storage_error(400, "ExpiredToken", "Invalid argument.")
+            headers = {}
+            if q.get("response-content-disposition"):
+                headers["Content-Disposition"] = q["response-content-disposition"]
+            return _File(
+                op.path,
+                media_type=q.get("response-content-type") or "application/jsonl",
+                headers=headers,
+            )
+    return _storage_error(404, "NoSuchKey", "The specified key does not exist.")

@@ -10,8 +10,8 @@ import asyncio
 import re
 
 from shopsim import rest
-from shopsim.generator import Ref, add_fulfillment, add_refund, money
 from shopsim.oauth import revoke_all
+from shopsim.records import Ref, add_fulfillment, add_refund, money, settle, transaction
 from shopsim.store import Shop, now_iso
 
 _CAMEL = re.compile(r"_([a-z])")
@@ -118,6 +118,14 @@ def create(hub, shop: Shop, kind: str, fields: dict | None = None) -> int:
         if kind == "checkouts":
             rec["completedAt"] = None
         _apply(shop, kind, rec, fields)
+        if kind == "orders":
+            # Payments follow the (possibly overridden) status and total of the new order.
+            rec["transactions"] = []
+            if rec.get("displayFinancialStatus") in ("PAID", "AUTHORIZED"):
+                paid = float(rec["totalPriceSet"]["shopMoney"]["amount"])
+                txn_kind = "SALE" if rec["displayFinancialStatus"] == "PAID" else "AUTHORIZATION"
+                rec["transactions"].append(transaction(rec, txn_kind, paid, stamp, shop.new_id()))
+            settle(rec)
         t.create(rec)
     ev = _record_topics(hub, shop, kind, index, "create")
     if kind == "orders":
@@ -320,8 +328,7 @@ def refund(hub, shop: Shop, index: int, amount=None):
     def mutate(rec):
         total = float(rec["currentTotalPriceSet"]["shopMoney"]["amount"])
         amt = float(amount) if amount is not None else total
-        num = shop.new_id()
-        return add_refund(rec, amt, now_iso(), num)
+        return add_refund(rec, amt, now_iso(), shop.new_id(), shop.new_id())
 
     return _order_change(
         hub, shop, index, mutate, lambda rec, r: [("refunds/create", rest.refund(rec, r))]
@@ -341,6 +348,18 @@ def cancel(hub, shop: Shop, index: int, reason: str = "CUSTOMER"):
 
 def pay(hub, shop: Shop, index: int):
     def mutate(rec):
+        # Paying captures an authorization, or records a sale of what is still outstanding,
+        # so the transactions keep adding up to the order's totals.
+        txns = rec.setdefault("transactions", [])
+        auth = next((t for t in txns if t["kind"] == "AUTHORIZATION"), None)
+        settle(rec)
+        due = float(rec["totalOutstandingSet"]["shopMoney"]["amount"]) + float(
+            rec["totalCapturableSet"]["shopMoney"]["amount"]
+        )
+        if due > 0.005:
+            kind = "CAPTURE" if auth else "SALE"
+            txns.append(transaction(rec, kind, due, now_iso(), shop.new_id(), parent=auth))
+        settle(rec)
         rec["displayFinancialStatus"] = "PAID"
         return rec
 

@@ -36,6 +36,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--shop-redact-delay", type=float, default=48 * 3600)
     s.add_argument("--api-version-fallback", action="store_true")
     s.add_argument("--log-level", default="warning")
+    s.add_argument(
+        "--bulk-workers",
+        type=int,
+        default=0,
+        help="processes writing a large bulk export (default 0: one per CPU, at most 8)",
+    )
+    s.add_argument(
+        "--bulk-parallel-min",
+        type=int,
+        default=20_000,
+        help="root objects from which a bulk export is split over workers",
+    )
     return p
 
 
@@ -61,6 +73,8 @@ def settings_from_args(a) -> Settings:
         refresh_token_ttl=a.refresh_token_ttl,
         api_version_fallback=a.api_version_fallback,
         shop_redact_delay=a.shop_redact_delay,
+        bulk_workers=a.bulk_workers,
+        bulk_parallel_min=a.bulk_parallel_min,
     )
 
 

@@ -34,3 +34,7 @@ class Settings:
     shop_redact_delay: float = 48 * 3600
     # Version used to serialise webhook payloads (X-Shopify-API-Version); PLATFORM §0 pins 2026-10.
     webhook_api_version: str = "2026-10"
+    # Bulk exports of at least `bulk_parallel_min` roots are written by `bulk_workers`
+    # forked processes (0: one per CPU, at most 8); see bulk_export.
+    bulk_workers: int = 0
+    bulk_parallel_min: int = 20_000

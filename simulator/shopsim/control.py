@@ -7,11 +7,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from shopsim import changes
+from shopsim import changes, install_access
 from shopsim.config import Profile
 from shopsim.forms import read_body
-from shopsim.generator import KINDS
 from shopsim.oauth import issue_tokens, revoke_all, token_summary
+from shopsim.records import KINDS
 from shopsim.store import SHOP_RE, Faults
 
 RESOURCES = set(KINDS)
@@ -299,6 +299,7 @@ routes = [
     Route(P + "/revoke-tokens", revoke, methods=["POST"]),
     Route(P + "/scopes", scopes, methods=["POST"]),
     Route(P + "/state", state, methods=["POST"]),
+    Route(P + "/install-permission", shop_route(install_access.control), methods=["POST"]),
     Route(P + "/faults", faults, methods=["POST"]),
     Route(P + "/compliance/{topic:path}", compliance, methods=["POST"]),
     Route(P + "/webhook-log", webhook_log),

@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from shopsim import install_access
 from shopsim.forms import read_body
 from shopsim.signing import sign_query
 from shopsim.store import Shop
@@ -121,6 +122,8 @@ async def authorize_page(request: Request, shop: Shop) -> Response:
         return _error_page(400, f"The app couldn't be found (client_id {client_id!r}).")
     if not _redirect_allowed(s, redirect_uri):
         return _error_page(400, "The redirect_uri is not whitelisted")
+    if not install_access.allowed(shop):
+        return install_access.denied_page(shop)
     scopes = [x.strip() for x in q.get("scope", "").split(",") if x.strip()]
     grant = q.getlist("grant_options[]")
     hidden = "".join(
@@ -155,6 +158,8 @@ async def authorize_decision(request: Request, shop: Shop) -> Response:
     redirect_uri = str(form.get("redirect_uri", ""))
     if form.get("client_id") != s.client_id or not _redirect_allowed(s, redirect_uri):
         return _error_page(400, "Invalid install request")
+    if form.get("decision") == "install" and not install_access.allowed(shop):
+        return install_access.denied_page(shop)
     state = str(form.get("state", ""))
     sep = "&" if "?" in redirect_uri else "?"
     if form.get("decision") != "install":

@@ -41,6 +41,20 @@ def iso(dt: datetime) -> str:
     )
 
 
+_DAYS: dict[int, str] = {}
+
+
+def iso_ts(sec: int) -> str:
+    """`iso` of whole epoch seconds, without building a datetime (the generator's hot path)."""
+    day, rem = divmod(int(sec), 86400)
+    prefix = _DAYS.get(day)
+    if prefix is None:
+        prefix = _DAYS[day] = iso(datetime.fromtimestamp(day * 86400, UTC))[:11]
+    h, rem = divmod(rem, 3600)
+    m, s = divmod(rem, 60)
+    return f"{prefix}{h:02d}:{m:02d}:{s:02d}Z"
+
+
 def parse_iso(value: str) -> datetime:
     value = value.strip().strip("'\"")
     if value.endswith("Z"):
@@ -185,7 +199,8 @@ def add_fulfillment(
         "events": [
             {
                 "__typename": "FulfillmentEvent",
-                "id": gid("FulfillmentEvent", num * 10),
+                # num × 10 + k (k ≤ 8) are the fulfillment's line items; + 9 is its event.
+                "id": gid("FulfillmentEvent", num * 10 + 9),
                 "status": status,
                 "happenedAt": at,
             }
@@ -200,9 +215,69 @@ def add_fulfillment(
     return ful
 
 
-def add_refund(order: dict, amount: float, at: str, num: int) -> dict:
-    """Append a refund of `amount` and recompute financial status and current totals."""
+def transaction(
+    order: dict, kind: str, amount: float, at: str, num: int, parent: dict | None = None
+) -> dict:
+    """One successful OrderTransaction of `amount` (SALE, AUTHORIZATION, CAPTURE, REFUND)."""
     cur = order["currencyCode"]
+    bag = money(amount, cur)
+    return {
+        "__typename": "OrderTransaction",
+        "id": gid("OrderTransaction", num),
+        "kind": kind,
+        "status": "SUCCESS",
+        "test": bool(order.get("test")),
+        "gateway": "shopify_payments",
+        "formattedGateway": "Shopify Payments",
+        "amountSet": bag,
+        "amount": bag["shopMoney"]["amount"],
+        "amountV2": bag["shopMoney"],
+        "createdAt": at,
+        "processedAt": at,
+        "errorCode": None,
+        "authorizationCode": f"{num % 10**6:06d}" if kind == "AUTHORIZATION" else None,
+        "manuallyCapturable": kind == "AUTHORIZATION",
+        "parentTransaction": (
+            {"__typename": "OrderTransaction", "id": parent["id"], "kind": parent["kind"]}
+            if parent
+            else None
+        ),
+    }
+
+
+def settle(order: dict) -> None:
+    """Recompute the payment totals from the order's transactions (Shopify derives them too).
+
+    received = successful SALE + CAPTURE; refunded = successful REFUND; capturable =
+    AUTHORIZATION not yet captured; outstanding = total − received (never below 0), except
+    that an authorized amount is not outstanding yet.
+    """
+    cur = order["currencyCode"]
+    ok = [t for t in order.get("transactions") or () if t["status"] == "SUCCESS"]
+
+    def amount(t):
+        return float(t["amountSet"]["shopMoney"]["amount"])
+
+    received = sum(amount(t) for t in ok if t["kind"] in ("SALE", "CAPTURE"))
+    refunded = sum(amount(t) for t in ok if t["kind"] == "REFUND")
+    authorized = sum(amount(t) for t in ok if t["kind"] == "AUTHORIZATION")
+    captured = sum(amount(t) for t in ok if t["kind"] == "CAPTURE")
+    capturable = max(authorized - captured, 0.0)
+    total = float(order["totalPriceSet"]["shopMoney"]["amount"])
+    order["totalReceivedSet"] = money(received, cur)
+    order["netPaymentSet"] = money(received - refunded, cur)
+    order["totalCapturableSet"] = money(capturable, cur)
+    order["totalOutstandingSet"] = money(max(total - received - capturable, 0.0), cur)
+
+
+def add_refund(
+    order: dict, amount: float, at: str, num: int, txn_num: int, resettle: bool = True
+) -> dict:
+    """Append a refund of `amount` (with its REFUND transaction) and recompute the totals."""
+    cur = order["currencyCode"]
+    txns = order.setdefault("transactions", [])
+    sale = next((t for t in txns if t["kind"] in ("SALE", "CAPTURE")), None)
+    txn = transaction(order, "REFUND", amount, at, txn_num, parent=sale)
     ref = {
         "__typename": "Refund",
         "id": gid("Refund", num),
@@ -212,8 +287,10 @@ def add_refund(order: dict, amount: float, at: str, num: int) -> dict:
         "note": None,
         "totalRefundedSet": money(amount, cur),
         "refundLineItems": [],
+        "transactions": [txn],
     }
     order["refunds"].append(ref)
+    txns.append(txn)
     total = float(order["totalPriceSet"]["shopMoney"]["amount"])
     refunded = sum(float(r["totalRefundedSet"]["shopMoney"]["amount"]) for r in order["refunds"])
     order["totalRefundedSet"] = money(refunded, cur)
@@ -221,4 +298,6 @@ def add_refund(order: dict, amount: float, at: str, num: int) -> dict:
     order["displayFinancialStatus"] = (
         "REFUNDED" if refunded >= total - 0.005 else "PARTIALLY_REFUNDED"
     )
+    if resettle:  # the generator sets the payment totals itself
+        settle(order)
     return ref

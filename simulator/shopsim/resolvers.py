@@ -23,7 +23,7 @@ from graphql import (
 )
 
 from shopsim import store
-from shopsim.generator import KIND_OF_TYPENAME, Ref
+from shopsim.records import KIND_OF_TYPENAME, Ref
 
 QUERY_ROOT = object()
 MUTATION_ROOT = object()
@@ -114,6 +114,30 @@ def default_for(t):
             return {"__typename": t.name}
         return None
     return None
+
+
+def derived_count(value, name: str):
+    """A count field (`variantsCount`, `mediaCount`, `fulfillmentsCount`...) the record does
+    not store, counted from the list it counts; None when there is no such list."""
+    if name.endswith("Count"):
+        items = value.get(name[:-5])
+        if isinstance(items, list):
+            return {"__typename": "Count", "count": len(items), "precision": "EXACT"}
+    return None
+
+
+def enum_value(named: GraphQLEnumType, value):
+    """A stored enum value, or the closest legal one when the field's enum lacks it.
+
+    e.g. REDACTED exists on CustomerEmailMarketingState but not on
+    CustomerEmailAddressMarketingState.
+    """
+    if not isinstance(value, str) or value in named.values:
+        return value
+    return next(
+        (v for v in ("INVALID", "NOT_SUBSCRIBED", "UNKNOWN") if v in named.values),
+        next(iter(named.values)),
+    )
 
 
 def _cursor(pos: int) -> str:
@@ -323,6 +347,9 @@ def field_resolver(mutations):
         if value is _MISSING or value is None:
             if value is _MISSING and name == "legacyResourceId" and parent.get("id"):
                 return str(parent.get("id")).rsplit("/", 1)[-1]
+            counted = derived_count(parent, name)
+            if counted is not None:
+                return counted
             return default_for(rt) if isinstance(rt, GraphQLNonNull) else None
         if isinstance(value, Ref):
             scope = SCOPE_OF_KIND.get(value.kind)
@@ -341,17 +368,8 @@ def field_resolver(mutations):
                 )
             return value
         named = get_named_type(rt)
-        if (
-            isinstance(named, GraphQLEnumType)
-            and isinstance(value, str)
-            and value not in named.values
-        ):
-            # e.g. REDACTED exists on CustomerEmailMarketingState but not on
-            # CustomerEmailAddressMarketingState; answer the closest legal value.
-            return next(
-                (v for v in ("INVALID", "NOT_SUBSCRIBED", "UNKNOWN") if v in named.values),
-                next(iter(named.values)),
-            )
+        if isinstance(named, GraphQLEnumType):
+            return enum_value(named, value)
         if isinstance(value, list):
             if named.name.endswith("Connection") and not is_list_type(get_nullable_type(rt)):
                 return list_connection(value, args)

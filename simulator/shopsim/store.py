@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from shopsim.config import Profile, Settings
-from shopsim.generator import KINDS, TYPENAMES, Generator, derive_customer, iso, parse_iso
+from shopsim.generator import Generator
+from shopsim.records import KINDS, TYPENAMES, derive_customer, iso, parse_iso
 
 SHOP_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$")
 # Restore rates per plan, PLATFORM §3 (bucket = 20 × restore rate).

@@ -116,6 +116,12 @@ def sim(receiver):
         "0.0002",
         "--shop-redact-delay",
         "100",
+        # Exports of 20+ roots are split over three forked workers, so the suite checks the
+        # joined file (the product's suite runs the default: small exports in process).
+        "--bulk-workers",
+        "3",
+        "--bulk-parallel-min",
+        "20",
         "--token-ttl",
         "3600",
         "--customers",

@@ -6,7 +6,8 @@ import time
 
 from shopsim import store
 from shopsim.config import Profile, Settings
-from shopsim.generator import KINDS, Generator
+from shopsim.generator import Generator
+from shopsim.records import KINDS
 
 COUNTS = {
     "customers": 40,

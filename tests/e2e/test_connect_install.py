@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -11,6 +13,7 @@ from tests.e2e.connect_flows import (
     close_drawer,
     connect_store,
     expect_badge,
+    install,
     menu_item,
     open_connect_drawer,
     submit_domain,
@@ -138,3 +141,41 @@ def test_second_project_is_blocked_then_allowed_after_the_first_disconnects(
         full_page=True,
     )
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_without_permission_to_install_apps_comes_back_and_the_drawer_names_the_cause(
+    page, login, make_user, project, screenshot, shopify_sim, unique_shop, settings, live_server
+):
+    use_live_server(settings, live_server)
+    shopify_sim.control("POST", f"/shops/{unique_shop}/install-permission", {"allowed": False})
+    make_user("alice", project, "admin")
+    login("alice", "pw-alice")
+    open_connect_drawer(page)
+    expect(page.locator("#connect-no-code")).to_be_hidden()
+    submit_domain(page, unique_shop)
+    page.wait_for_url(re.compile(r"/admin/oauth/authorize"))
+    expect(
+        page.get_by_role("heading", name="You don't have permission to install apps")
+    ).to_be_visible()
+    expect(page.get_by_role("button", name="Install app")).to_have_count(0)
+    screenshot("connect-staff-without-permission")
+    page.get_by_role("link", name="Go back").click()
+    page.wait_for_url(re.compile(r"/integrations/shopify/"))
+    page.goto("/integrations/shopify/")  # however they come back: no code reached us
+    expect(page.locator(".store-card")).to_have_count(0)
+    open_connect_drawer(page)
+    note = page.locator("#connect-no-code")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("no admin access to the Shopify store")
+    expect(note).to_contain_text("Manage and install apps and channels")
+    screenshot("connect-no-code-cause")
+    # Once the owner lets them install, the connection completes and the note is gone.
+    shopify_sim.control("POST", f"/shops/{unique_shop}/install-permission", {"allowed": True})
+    submit_domain(page, unique_shop)
+    install(page)
+    expect(page.locator(".flash-success")).to_have_text("Shopify store connected")
+    page.goto("/integrations/shopify/")
+    page.get_by_role("button", name="Connect platform").click()
+    page.get_by_role("button", name="Shopify", exact=True).click()
+    expect(page.locator("#connect-no-code")).to_be_hidden()

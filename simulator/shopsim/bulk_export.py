@@ -1,0 +1,130 @@
+"""Writing a bulk operation's result file, in this process or split over worker processes.
+
+Generating a million orders is CPU-bound Python, so a large export is split by root
+position over `workers` forked processes (default: one per CPU): worker k writes roots
+`[k·n/w, (k+1)·n/w)` to its own part file and reports its counts through shared memory,
+so `objectCount`, `rootObjectCount` and `fileSize` keep advancing while the operation is
+RUNNING; the parts are then joined in order (in the kernel, `copy_file_range`). Forking is
+safe here: a worker only reads the snapshot and the generator, which take no locks, and
+leaves with `os._exit`. Small exports (fewer roots than `min_roots`) stay in this process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import time
+import traceback
+from multiprocessing.sharedctypes import RawArray
+
+from shopsim.bulk_jsonl import iter_lines, root_indexes
+
+REPORT_EVERY = 500  # roots between progress reports
+
+
+def write_range(op, path: str, start: int, stop: int | None, report) -> bool:
+    """Write roots `start`..`stop` to `path`; `report(objects, roots, bytes)` → keep going?"""
+    objects = roots = size = 0
+    with open(path, "wb", buffering=1 << 20) as fh:
+        write = fh.write
+        for line, is_root in iter_lines(op, start, stop):
+            write(line)
+            objects += 1
+            size += len(line)
+            if is_root:
+                roots += 1
+                if roots % REPORT_EVERY == 0 and not report(objects, roots, size):
+                    return False
+    report(objects, roots, size)
+    return True
+
+
+def export(op, path: str, limit: int | None, workers: int, min_roots: int) -> bool:
+    """Write the result (the first `limit` roots when set); False when it was cancelled."""
+    total = None
+    if workers > 1:
+        total = sum(1 for _ in root_indexes(op))
+        total = total if limit is None else min(total, limit)
+    if total is None or total < max(min_roots, workers):
+
+        def report(objects, roots, size):
+            op.object_count, op.root_count, op.file_size = objects, roots, size
+            time.sleep(0)  # let the event loop serve polls while we work
+            return not op.cancel_requested
+
+        return write_range(op, path, 0, limit, report)
+    return _forked(op, path, total, workers)
+
+
+def _forked(op, path: str, total: int, workers: int) -> bool:
+    stats = RawArray(ctypes.c_longlong, 3 * workers)
+    bounds = [total * k // workers for k in range(workers + 1)]
+    parts = [f"{path}.part{k}" for k in range(workers)]
+    pids = []
+    for k in range(workers):
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 1
+            try:
+                _die_with_parent()
+
+                def report(objects, roots, size, k=k):
+                    stats[3 * k], stats[3 * k + 1], stats[3 * k + 2] = objects, roots, size
+                    return True
+
+                write_range(op, parts[k], bounds[k], bounds[k + 1], report)
+                code = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        pids.append(pid)
+    alive, failed = set(pids), False
+    while alive:
+        for pid in list(alive):
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                alive.discard(pid)
+                failed = failed or os.waitstatus_to_exitcode(status) != 0
+        op.object_count = sum(stats[0::3])
+        op.root_count = sum(stats[1::3])
+        op.file_size = sum(stats[2::3])
+        if op.cancel_requested or failed:
+            for pid in alive:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            alive.clear()
+        elif alive:
+            time.sleep(0.05)
+    try:
+        if failed:
+            raise RuntimeError("a bulk export worker failed")
+        if op.cancel_requested:
+            return False
+        with open(path, "wb") as out:
+            for part in parts:
+                _append(out, part)
+        return True
+    finally:
+        for part in parts:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(part)
+
+
+def _append(out, part: str) -> None:
+    with open(part, "rb") as src:
+        left = os.fstat(src.fileno()).st_size
+        while left > 0:
+            n = os.copy_file_range(src.fileno(), out.fileno(), left)
+            if n == 0:
+                break
+            left -= n
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker if the simulator dies (PR_SET_PDEATHSIG)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)
