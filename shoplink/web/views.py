@@ -9,12 +9,12 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from shoplink.audience.models import Contact, ContactList
+from shoplink.audience.search import search_contacts
 from shoplink.events.models import Event
 from shoplink.projects.middleware import SESSION_KEY
 from shoplink.projects.models import Role
@@ -43,15 +43,7 @@ def switch_project(request):
 @project_role_required(Role.VIEWER)
 def contact_list(request):
     q = request.GET.get("q", "").strip()
-    contacts = Contact.objects.filter(project=request.project)
-    if q:
-        contacts = contacts.filter(
-            Q(email__icontains=q)
-            | Q(first_name__icontains=q)
-            | Q(last_name__icontains=q)
-            | Q(external_id=q)
-            | Q(phone__icontains=q)
-        )
+    contacts = search_contacts(Contact.objects.filter(project=request.project), q)
     page = Paginator(contacts.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render_page(
         request,
