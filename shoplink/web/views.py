@@ -35,6 +35,8 @@ def home(request):
 @require_POST
 def switch_project(request):
     project_id = request.POST.get("project_id", "")
+    if project_id == "new":  # the switcher's last option
+        return redirect("projects:new")
     if request.user.memberships.filter(project_id=project_id).exists():
         request.session[SESSION_KEY] = int(project_id)
     return redirect(request.POST.get("next") or "web:home")
