@@ -19,6 +19,7 @@ from shoplink.events.models import Event
 from shoplink.projects.middleware import SESSION_KEY
 from shoplink.projects.models import Role
 from shoplink.projects.permissions import project_role_required
+from shoplink.web import segments
 from shoplink.web.rendering import render_page
 
 PAGE_SIZE = 50
@@ -46,13 +47,47 @@ def switch_project(request):
 def contact_list(request):
     q = request.GET.get("q", "").strip()
     contacts = search_contacts(Contact.objects.filter(project=request.project), q)
+    # The heat map's links: contacts of one RFM segment, of one store or of the project.
+    segment = request.GET.get("segment", "")
+    source = request.GET.get("source", "")
+    if segment in segments.SEGMENT_NAMES:
+        contacts = contacts.filter(**{f"attributes__{segments.SEGMENT_ATTRIBUTE}": segment})
+        if source:
+            contacts = contacts.filter(source=source)
+    else:
+        segment = source = ""
     page = Paginator(contacts.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render_page(
-        request,
-        "web/contacts.html",
-        {"page": page, "q": q, "nav": "contacts"},
-        fragment="web/_contacts_table.html",
-    )
+    context = {
+        "page": page,
+        "q": q,
+        "segment": segment,
+        "segment_label": segments.SEGMENT_NAMES.get(segment, ""),
+        "source": source,
+        "store": segments.store_label(source),
+        "nav": "contacts",
+    }
+    return render_page(request, "web/contacts.html", context, fragment="web/_contacts_table.html")
+
+
+@project_role_required(Role.VIEWER)
+def segment_map(request):
+    """The RFM heat map for the project or one store, each cell linking to its contacts."""
+    scopes = segments.count_segments(request.project)
+    source = request.GET.get("source", "")
+    if source not in scopes:
+        source = ""
+    counts = scopes[source]
+    stores = [(s, segments.store_label(s)) for s in sorted(scopes) if s]
+    context = {
+        "nav": "contacts",
+        "source": source,
+        "store": segments.store_label(source),
+        "stores": stores,
+        "counts": counts,
+        "grid": segments.grid(counts),
+        "segment_list": segments.segment_list(counts),
+    }
+    return render(request, "web/segments.html", context)
 
 
 @project_role_required(Role.VIEWER)
