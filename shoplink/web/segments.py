@@ -35,10 +35,29 @@ SEGMENT_HINTS = {
 }
 
 
+# The display names with soft hyphens (U+00AD) where a word may break: a cell is about 60 px
+# wide on a 390 px phone, narrower than "Hibernating" at any readable size, and browsers
+# on Linux do not hyphenate by themselves.
+CELL_LABELS = {
+    "champion": "Cham\u00adpion",
+    "loyal": "Loyal",
+    "potential_loyalist": "Poten\u00adtial loy\u00adalist",
+    "new_customer": "New cus\u00adtomer",
+    "promising": "Prom\u00adis\u00ading",
+    "need_attention": "Need at\u00adten\u00adtion",
+    "about_to_sleep": "About to sleep",
+    "cant_lose": "Can't lose",
+    "at_risk": "At risk",
+    "hibernating": "Hiber\u00adnat\u00ading",
+    "lost": "Lost",
+}
+
+
 @dataclasses.dataclass
 class Cell:
     segment: str
     label: str
+    cell_label: str
     count: int
     heat: float  # 0..1, the segment's count against the largest segment's
     anchor: bool  # the cell that shows the label and count
@@ -93,7 +112,16 @@ def grid(counts: SegmentCounts) -> list[list[Cell]]:
         for fm, segment in enumerate(SEGMENT_TABLE[r], start=1):
             n = counts.by_segment.get(segment, 0)
             row.append(
-                Cell(segment, SEGMENT_NAMES[segment], n, n / top, segment not in seen, r, fm)
+                Cell(
+                    segment,
+                    SEGMENT_NAMES[segment],
+                    CELL_LABELS[segment],
+                    n,
+                    n / top,
+                    segment not in seen,
+                    r,
+                    fm,
+                )
             )
             seen.add(segment)
         rows.append(row)
