@@ -164,3 +164,17 @@ def test_inviting_a_bad_address_or_a_member_says_why(admin_client, admin_user):
     response = _invite(admin_client, "Alice@Example.com")
     assert "alice@example.com is already a member" in _messages(response)[0].lower()
     assert len(mail.outbox) == 0
+
+
+@pytest.mark.django_db
+def test_a_user_without_a_project_can_start_one(make_user):
+    client = Client()
+    client.force_login(make_user("newbie"))
+    page = client.get(reverse("web:home"))
+    assert page.status_code == 403
+    assert reverse("projects:new").encode() in page.content
+    response = client.post(reverse("projects:new"), {"name": "  "})
+    assert response.status_code == 200 and b"This field is required." in response.content
+    response = client.post(reverse("projects:new"), {"name": "Mine"}, follow=True)
+    assert response.context["current_project"].name == "Mine"
+    assert response.context["current_role"] == "admin"
