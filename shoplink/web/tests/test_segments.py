@@ -99,3 +99,12 @@ def test_grid_follows_the_events_table_and_labels_each_segment_once():
     anchors = [c.segment for row in rows for c in row if c.anchor]
     assert len(anchors) == len(set(anchors)) == 11
     assert rows[0][3].heat == 1.0 and rows[4][0].heat == 0.25
+
+
+@pytest.mark.django_db
+def test_a_contacts_segment_links_to_its_peers(admin_client, segmented):
+    contact = Contact.objects.get(external_id=f"{A}-2")  # lost
+    html = admin_client.get(reverse("web:contact", args=[contact.pk])).content.decode()
+    link = re.search(r'href="(/contacts/\?segment=lost[^"]*)"', html).group(1)
+    response = admin_client.get(link.replace("&amp;", "&"))
+    assert [c.pk for c in response.context["page"]] == [contact.pk]
