@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("shoplink.api.urls")),
     path("integrations/shopify/", include("shoplink.integrations.shopify.ui.urls")),
+    path("", include("shoplink.projects.urls")),
     path("", include("shoplink.web.urls")),
 ]
 

@@ -147,6 +147,18 @@ SHOPIFY_BULK_POLL_SECONDS = float(env_str("SHOPIFY_BULK_POLL_SECONDS", "60"))
 SHOPIFY_BULK_REPOLL_SECONDS = env_int("SHOPIFY_BULK_REPOLL_SECONDS", 15)
 SHOPIFY_SYNC_LEASE_SECONDS = env_int("SHOPIFY_SYNC_LEASE_SECONDS", 300)
 
+# --- Email: invitations to projects. SMTP in production; the dev settings print to the console.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Shoplink <shoplink@localhost>")
+# Days an invitation link to a project stays valid (it also works only once).
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]

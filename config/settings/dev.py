@@ -1,5 +1,6 @@
 """Local development and the demo: generated secrets, DEBUG on."""
 
+from config.env import env_str
 from config.settings.base import *  # noqa: F403
 from config.settings.base import SECRET_KEY as _SECRET_KEY
 
@@ -13,6 +14,9 @@ if not SHOPIFY_API_KEY:  # noqa: F405
     SHOPIFY_API_KEY = "shoplink-demo"
 if not SHOPIFY_API_SECRET:  # noqa: F405
     SHOPIFY_API_SECRET = "shoplink-demo-secret"
+# Invitation emails go to the terminal running the demo, unless EMAIL_BACKEND says otherwise.
+if not env_str("EMAIL_BACKEND", ""):
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 # Serve static files straight from the apps (no collectstatic needed for the demo).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

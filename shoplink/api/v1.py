@@ -8,6 +8,7 @@ from ninja.security import HttpBearer
 from shoplink.api.models import ApiKey, hash_key
 from shoplink.api.services import NotFound
 from shoplink.api.v1_data import router as data_router
+from shoplink.api.v1_members import router as members_router
 from shoplink.api.v1_stores import router as stores_router
 from shoplink.core.errors import ValidationFailed
 
@@ -42,6 +43,7 @@ api = NinjaAPI(
 )
 api.add_router("/", data_router)
 api.add_router("/", stores_router)
+api.add_router("/", members_router)
 
 
 @api.exception_handler(ValidationFailed)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from django.db.models import Q
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from shoplink.api import services
 from shoplink.audience.models import Contact, ContactList
+from shoplink.audience.search import search_contacts
 from shoplink.events.models import Event
 
 router = Router(tags=["data"])
@@ -186,19 +186,12 @@ def _contact_out(contact) -> dict:
 @router.get(
     "/contacts",
     response=list[ContactOut],
-    summary="Contacts, newest first; search by email, name, phone or external_id",
+    summary=(
+        "Contacts, newest first; `q` finds full names, email, phone (any format) or external_id"
+    ),
 )
 def list_contacts(request, q: str = "", before: int = 0, limit: int = 50):
-    contacts = Contact.objects.filter(project=request.project)
-    q = q.strip()
-    if q:
-        contacts = contacts.filter(
-            Q(email__icontains=q)
-            | Q(first_name__icontains=q)
-            | Q(last_name__icontains=q)
-            | Q(external_id=q)
-            | Q(phone__icontains=q)
-        )
+    contacts = search_contacts(Contact.objects.filter(project=request.project), q)
     if before:
         contacts = contacts.filter(id__lt=before)
     contacts = contacts.prefetch_related("consents", "list_memberships").order_by("-id")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("projects/switch/", views.switch_project, name="switch_project"),
     path("contacts/", views.contact_list, name="contacts"),
+    path("contacts/segments/", views.segment_map, name="segments"),
     path("contacts/<int:contact_id>/", views.contact_detail, name="contact"),
     path("contacts/<int:contact_id>/timeline/", views.contact_timeline, name="contact_timeline"),
     path("lists/", views.list_index, name="lists"),

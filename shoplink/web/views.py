@@ -12,17 +12,18 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from shoplink.audience.models import Contact, ContactList
+from shoplink.audience.search import search_contacts
 from shoplink.core import metrics as core_metrics
 from shoplink.events.models import Event
 from shoplink.projects.middleware import SESSION_KEY
 from shoplink.projects.models import Role
 from shoplink.projects.permissions import project_role_required
+from shoplink.web import segments
 from shoplink.web.rendering import render_page
 
 PAGE_SIZE = 50
@@ -39,6 +40,8 @@ def home(request):
 @require_POST
 def switch_project(request):
     project_id = request.POST.get("project_id", "")
+    if project_id == "new":  # the switcher's last option
+        return redirect("projects:new")
     if request.user.memberships.filter(project_id=project_id).exists():
         request.session[SESSION_KEY] = int(project_id)
     return redirect(request.POST.get("next") or "web:home")
@@ -47,22 +50,48 @@ def switch_project(request):
 @project_role_required(Role.VIEWER)
 def contact_list(request):
     q = request.GET.get("q", "").strip()
-    contacts = Contact.objects.filter(project=request.project)
-    if q:
-        contacts = contacts.filter(
-            Q(email__icontains=q)
-            | Q(first_name__icontains=q)
-            | Q(last_name__icontains=q)
-            | Q(external_id=q)
-            | Q(phone__icontains=q)
-        )
+    contacts = search_contacts(Contact.objects.filter(project=request.project), q)
+    # The heat map's links: contacts of one RFM segment, of one store or of the project.
+    segment = request.GET.get("segment", "")
+    source = request.GET.get("source", "")
+    if segment in segments.SEGMENT_NAMES:
+        contacts = contacts.filter(**{f"attributes__{segments.SEGMENT_ATTRIBUTE}": segment})
+        if source:
+            contacts = contacts.filter(source=source)
+    else:
+        segment = source = ""
     page = Paginator(contacts.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render_page(
-        request,
-        "web/contacts.html",
-        {"page": page, "q": q, "nav": "contacts"},
-        fragment="web/_contacts_table.html",
-    )
+    context = {
+        "page": page,
+        "q": q,
+        "segment": segment,
+        "segment_label": segments.SEGMENT_NAMES.get(segment, ""),
+        "source": source,
+        "store": segments.store_label(source),
+        "nav": "contacts",
+    }
+    return render_page(request, "web/contacts.html", context, fragment="web/_contacts_table.html")
+
+
+@project_role_required(Role.VIEWER)
+def segment_map(request):
+    """The RFM heat map for the project or one store, each cell linking to its contacts."""
+    scopes = segments.count_segments(request.project)
+    source = request.GET.get("source", "")
+    if source not in scopes:
+        source = ""
+    counts = scopes[source]
+    stores = [(s, segments.store_label(s)) for s in sorted(scopes) if s]
+    context = {
+        "nav": "contacts",
+        "source": source,
+        "store": segments.store_label(source),
+        "stores": stores,
+        "counts": counts,
+        "grid": segments.grid(counts),
+        "segment_list": segments.segment_list(counts),
+    }
+    return render(request, "web/segments.html", context)
 
 
 @project_role_required(Role.VIEWER)
