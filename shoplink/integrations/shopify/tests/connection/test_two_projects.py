@@ -148,3 +148,24 @@ def test_customers_redact_erases_that_customer_only_wherever_the_shop_left_it(
     new.refresh_from_db()
     assert new.status == StoreStatus.CONNECTED
     assert shopify_sim.control("GET", f"/shops/{new.domain}")["installed"] is True
+
+
+def test_the_json_api_delete_of_the_old_card_leaves_the_new_owner_whole(
+    moved, shopify_sim, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    from shoplink.api.models import ApiKey
+
+    old, new = moved
+    _, raw = ApiKey.issue(old.project, "tests")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api.delete(
+            f"/api/v1/stores/{old.pk}",
+            {"confirm_domain": old.domain},
+            content_type="application/json",
+        )
+    assert answer.status_code in (200, 202), answer.content
+    assert not ShopifyStore.objects.filter(pk=old.pk).exists()
+    _b_is_whole(new, shopify_sim)
