@@ -24,6 +24,7 @@ from shoplink.events.models import Event
 from shoplink.integrations.shopify.api import mapping
 from shoplink.integrations.shopify.connection import erasure
 from shoplink.integrations.shopify.models import ActivityEntry
+from shoplink.integrations.shopify.webhooks import retention
 
 EXPORT_KIND = "privacy_export"
 
@@ -134,5 +135,14 @@ def build_export(store, customer_id: str | None, order_ids: list[str]) -> dict[s
 
 
 def get_export(store, entry_id: int) -> ActivityEntry:
-    """Return one export entry of ``store`` (raises DoesNotExist for anything else)."""
-    return ActivityEntry.objects.get(pk=entry_id, store=store, kind=EXPORT_KIND)
+    """Return one live export entry of ``store`` (raises DoesNotExist for anything else).
+
+    An export past ``PRIVACY_EXPORT_RETENTION_DAYS``, or erased by a later
+    ``customers/redact``, is gone even before the nightly prune blanks it.
+    """
+    entry = ActivityEntry.objects.get(
+        pk=entry_id, store=store, kind=EXPORT_KIND, at__gte=retention.export_cutoff()
+    )
+    if entry.detail.get("expired") or not entry.detail.get("export"):
+        raise ActivityEntry.DoesNotExist("The export has expired or was erased")
+    return entry
