@@ -43,22 +43,70 @@ def _order_ids(payload: dict, key: str) -> list[str]:
     return [mapping.gid_to_id(i) for i in payload.get(key) or [] if i is not None]
 
 
+def _summary(counts: dict[str, int]) -> str:
+    """ "contacts 1, orders 2, …" for the Activity line (what was erased, with counts)."""
+    return ", ".join(f"{name.replace('_', ' ')} {n}" for name, n in counts.items())
+
+
 def handle_customers_redact(store, payload: dict, ctx) -> None:
     customer_id = _customer_id(payload)
     order_ids = _order_ids(payload, "orders_to_redact")
-    erased = erasure.redact_customer(store, customer_id, order_ids)
+    person = payload.get("customer") or {}
+    erased = erasure.redact_customer(
+        store,
+        customer_id,
+        order_ids,
+        emails=[person["email"]] if person.get("email") else [],
+    )
+    erased["exports"] = _erase_exports(store, customer_id)
     _log(
         store,
         "privacy_redact",
-        f"Customer {customer_id} erased (customers/redact)",
+        f"Customer {customer_id} erased (customers/redact): {_summary(erased)}",
         customer_id=customer_id,
         **erased,
     )
 
 
+def _erase_exports(store, customer_id: str | None) -> int:
+    """Erase earlier ``customers/data_request`` exports of this customer (the entry stays
+    as the record that a request was answered; its content goes)."""
+    if not customer_id:
+        return 0
+    entries = list(
+        ActivityEntry.objects.filter(
+            store=store, kind=EXPORT_KIND, detail__customer_id=customer_id
+        ).filter(detail__has_key="export")
+    )
+    for entry in entries:
+        entry.detail = {
+            "customer_id": customer_id,
+            "data_request_id": entry.detail.get("data_request_id"),
+            "erased": True,
+        }
+    ActivityEntry.objects.bulk_update(entries, ["detail"])
+    return len(entries)
+
+
 def handle_shop_redact(store, payload: dict, ctx) -> None:
     erased = erasure.erase_store_data(store, keep_shared_contacts=False)
-    _log(store, "privacy_shop_redact", "All store data erased (shop/redact)", **erased)
+    erased["exports"] = _erase_all_exports(store)
+    _log(
+        store,
+        "privacy_shop_redact",
+        f"All store data erased (shop/redact): {_summary(erased)}",
+        **erased,
+    )
+
+
+def _erase_all_exports(store) -> int:
+    entries = list(
+        ActivityEntry.objects.filter(store=store, kind=EXPORT_KIND, detail__has_key="export")
+    )
+    for entry in entries:
+        entry.detail = {"data_request_id": entry.detail.get("data_request_id"), "erased": True}
+    ActivityEntry.objects.bulk_update(entries, ["detail"])
+    return len(entries)
 
 
 def handle_customers_data_request(store, payload: dict, ctx) -> None:
