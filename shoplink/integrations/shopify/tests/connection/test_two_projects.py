@@ -169,3 +169,26 @@ def test_the_json_api_delete_of_the_old_card_leaves_the_new_owner_whole(
     assert answer.status_code in (200, 202), answer.content
     assert not ShopifyStore.objects.filter(pk=old.pk).exists()
     _b_is_whole(new, shopify_sim)
+
+
+def test_the_reconciliation_pass_touches_only_the_live_connection(moved, shopify_sim):
+    """The 30-minute pass (D18) reconciles B's store from the shop; A's card keeps its
+    own rows and is not reconciled, and B's install and subscriptions stay."""
+    from shoplink.integrations.shopify.jobs.sync import reconcile_all
+
+    old, new = moved
+    ShopifyStore.objects.filter(pk=new.pk).update(initial_sync_completed_at=old.created_at)
+    a_before = sorted(Contact.objects.filter(project=old.project).values_list("pk", "email"))
+    reconcile_all.call_local()
+    old.refresh_from_db()
+    assert old.last_reconciled_at is None
+    assert sorted(Contact.objects.filter(project=old.project).values_list("pk", "email")) == (
+        a_before
+    )
+    assert Order.objects.filter(project=old.project).count() == 1
+    new.refresh_from_db()
+    assert new.last_reconciled_at is not None
+    assert shopify_sim.control("GET", f"/shops/{new.domain}")["installed"] is True
+    assert {s["topic"] for s in subscriptions.list_subscriptions(new)} >= (
+        subscriptions.expected_topics(new)
+    )
