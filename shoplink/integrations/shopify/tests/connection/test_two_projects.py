@@ -192,3 +192,18 @@ def test_the_reconciliation_pass_touches_only_the_live_connection(moved, shopify
     assert {s["topic"] for s in subscriptions.list_subscriptions(new)} >= (
         subscriptions.expected_topics(new)
     )
+
+
+def test_a_health_check_of_the_old_card_makes_no_shopify_call(admin_client, moved, shopify_sim):
+    old, new = moved
+    calls = shopify_sim.control("GET", f"/shops/{new.domain}/tokens")["issued"]
+    shopify_sim.control("POST", f"/shops/{new.domain}/faults", {"error_rate": 1.0})
+    try:
+        admin_client.post(f"/integrations/shopify/stores/{old.pk}/health/", HTTP_HX_REQUEST="true")
+    finally:
+        shopify_sim.control("POST", f"/shops/{new.domain}/faults", {"error_rate": 0.0})
+    old.refresh_from_db()
+    assert old.last_failure["technical"]["shopify_code"] == "NOT_LIVE"
+    assert "now connected to another project" in str(old.last_failure)
+    assert shopify_sim.control("GET", f"/shops/{new.domain}/tokens")["issued"] == calls
+    _b_is_whole(new, shopify_sim)
