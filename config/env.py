@@ -8,6 +8,7 @@ Settings modules call these helpers; nothing else in the code base reads
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,6 +39,26 @@ def env_int(name: str, default: int) -> int:
         raise SystemExit(
             f"Configuration error: {name} must be a whole number, got {value!r}"
         ) from exc
+
+
+def env_deadline(name: str, *, needed_by: str) -> str:
+    """Return an ISO 8601 time variable, stopping start-up when it is needed but unusable.
+
+    ``needed_by`` names the variable that makes this one mandatory when set (a previous
+    client secret is only accepted until a valid deadline: one rule for OAuth and webhooks).
+    """
+    value = env_str(name)
+    if not env_str(needed_by):
+        return value
+    try:
+        datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise SystemExit(
+            f"Configuration error: {needed_by} is set, so {name} must say until when it is "
+            f"accepted, as an ISO 8601 time with its zone, e.g. 2026-12-07T21:00:00Z "
+            f"(got {value!r}). Unset {needed_by} once the rotation is over."
+        ) from exc
+    return value
 
 
 def env_list(name: str) -> list[str]:

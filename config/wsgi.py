@@ -11,9 +11,11 @@ import logging
 import os
 import traceback
 
+from django.conf import settings
 from django.core import signals
 from django.core.handlers.wsgi import LimitedStream
 from django.core.wsgi import get_wsgi_application
+from django.http.request import split_domain_port, validate_host
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
 django_application = get_wsgi_application()
@@ -30,6 +32,14 @@ _ENVIRON_HEADERS = tuple(
     (name, "HTTP_" + name.upper().replace("-", "_")) for name in webhooks.READ_HEADERS
 )
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 413: "Payload Too Large"}
+# What Django's SecurityMiddleware and XFrameOptionsMiddleware add to every answer.
+_SECURITY_HEADERS = [
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cache-Control", "no-store"),
+]
 
 
 def application(environ, start_response):
@@ -43,6 +53,12 @@ def receive_webhook(environ, start_response):
     """The receiver outside Django's handler, with the same connection lifecycle."""
     # request_started/finished are what close expired or broken database connections
     # (CONN_MAX_AGE, health checks) around every Django request; keep that here.
+    if not _host_allowed(environ):
+        # Django answers a disallowed Host with 400 (DisallowedHost); so does this path.
+        return _answer(start_response, 400, "Bad Request")
+    if _content_length(environ.get("CONTENT_LENGTH")) > webhooks.MAX_BODY_BYTES:
+        # Refused before a byte of the unauthenticated body is read.
+        return _answer(start_response, 413, "Payload too large")
     signals.request_started.send(sender=__name__, environ=environ)
     try:
         headers = {name: environ[key] for name, key in _ENVIRON_HEADERS if key in environ}
@@ -62,12 +78,29 @@ def receive_webhook(environ, start_response):
         status, text = 500, "Server error"
     finally:
         signals.request_finished.send(sender=__name__)
+    return _answer(start_response, status, text)
+
+
+def _answer(start_response, status: int, text: str):
     payload = text.encode()
     start_response(
         f"{status} {_REASONS.get(status, 'Internal Server Error')}",
-        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(payload)))],
+        [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", str(len(payload))),
+            *_SECURITY_HEADERS,
+        ],
     )
     return [payload]
+
+
+def _host_allowed(environ) -> bool:
+    """``ALLOWED_HOSTS`` applied exactly as ``HttpRequest.get_host`` does."""
+    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+    if "HTTP_HOST" not in environ and environ.get("SERVER_PORT") not in (None, "80", "443"):
+        host = f"{host}:{environ['SERVER_PORT']}"
+    domain, _port = split_domain_port(host)
+    return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
 
 
 def _content_length(value: str | None) -> int:

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import dj_database_url
 
-from config.env import BASE_DIR, data_dir, env_bool, env_int, env_list, env_str
+from config.env import (
+    BASE_DIR,
+    data_dir,
+    env_bool,
+    env_deadline,
+    env_int,
+    env_list,
+    env_str,
+)
 
 SECRET_KEY = env_str("SECRET_KEY", "")
 DEBUG = env_bool("DEBUG", False)
@@ -128,9 +136,12 @@ FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 # --- Shopify app.
 SHOPIFY_API_KEY = env_str("SHOPIFY_API_KEY", "")
 SHOPIFY_API_SECRET = env_str("SHOPIFY_API_SECRET", "")
-# During a client-secret rotation the previous secret is accepted until this ISO time.
+# During a client-secret rotation the previous secret is accepted (OAuth and webhooks)
+# until this ISO time; set without a valid time, start-up stops with how to write it.
 SHOPIFY_API_SECRET_PREVIOUS = env_str("SHOPIFY_API_SECRET_PREVIOUS", "")
-SHOPIFY_API_SECRET_PREVIOUS_UNTIL = env_str("SHOPIFY_API_SECRET_PREVIOUS_UNTIL", "")
+SHOPIFY_API_SECRET_PREVIOUS_UNTIL = env_deadline(
+    "SHOPIFY_API_SECRET_PREVIOUS_UNTIL", needed_by="SHOPIFY_API_SECRET_PREVIOUS"
+)
 SHOPIFY_API_VERSION = env_str("SHOPIFY_API_VERSION", "2026-10")
 # Unset: real Shopify (https://{shop}). Set, e.g. http://127.0.0.1:8081/{shop}: the simulator.
 SHOPIFY_BASE_URL = env_str("SHOPIFY_BASE_URL", "https://{shop}")
@@ -158,6 +169,12 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Shoplink <shoplink@localhost>")
 # Days an invitation link to a project stays valid (it also works only once).
 INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
+
+# Retention (webhooks/retention.py, nightly): finished webhook deliveries, Activity
+# entries, and the content of customers/data_request exports, in days.
+WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 14)
+ACTIVITY_RETENTION_DAYS = env_int("ACTIVITY_RETENTION_DAYS", 90)
+PRIVACY_EXPORT_RETENTION_DAYS = env_int("PRIVACY_EXPORT_RETENTION_DAYS", 30)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

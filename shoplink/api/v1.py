@@ -28,7 +28,45 @@ class ProjectKey(HttpBearer):
         return key
 
 
-api = NinjaAPI(
+# Every operation may answer these, always as ``{"detail": ...}``: a bad request or a
+# refused action (400), no or a wrong key (401), not in this project (404), a conflicting
+# state (409), a body the schema refuses (422), Shopify failing behind the action (502).
+_ERRORS = {
+    "400": "Bad request: the message says what to change",
+    "401": "Missing or invalid API key",
+    "404": "Not found in this project",
+    "409": "Conflicts with the store's current state",
+    "422": "The body or parameters do not match the schema",
+    "502": "Shopify failed behind the action",
+}
+_ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {"detail": {"anyOf": [{"type": "string"}, {"type": "array"}]}},
+    "required": ["detail"],
+}
+
+
+class DocumentedAPI(NinjaAPI):
+    """The API whose OpenAPI also documents its error answers (so clients, and the
+    schemathesis run in ``make test``, can hold every answer to the description)."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                responses = operation.setdefault("responses", {})
+                for code, text in _ERRORS.items():
+                    responses.setdefault(
+                        code,
+                        {
+                            "description": text,
+                            "content": {"application/json": {"schema": _ERROR_SCHEMA}},
+                        },
+                    )
+        return schema
+
+
+api = DocumentedAPI(
     title="Shoplink API",
     version="1",
     description=(

@@ -251,20 +251,49 @@ def erase_source(project, source: str) -> dict[str, int]:
     }
 
 
+# Fulfillment keys that say where a parcel went or how to follow it (a tracking number
+# or link identifies the buyer's shipment); status and line items stay for the figures.
+_TRACKING_KEYS = ("tracking_numbers", "tracking_urls", "tracking_company")
+
+
+def _without_tracking(fulfillments) -> list:
+    return [
+        {**f, **{k: ([] if k != "tracking_company" else None) for k in _TRACKING_KEYS}}
+        if isinstance(f, dict)
+        else f
+        for f in fulfillments or []
+    ]
+
+
 def redact_customer_records(
-    project, source: str, customer_id: str | None, order_ids: Sequence[str]
+    project,
+    source: str,
+    customer_id: str | None,
+    order_ids: Sequence[str],
+    *,
+    emails: Sequence[str] = (),
 ) -> dict[str, int]:
     """Erase the personal fields of a customer's orders and checkouts from ``source``.
 
-    Orders keep their amounts (the merchant's figures); email and address go.
+    The records are the customer's by id, by the orders Shopify names, and — for guest
+    checkouts and orders, which carry no customer id — by the customer's email (no phone
+    is stored on orders or checkouts, so the email is what identifies a guest).
+    Orders keep their amounts and line items (the merchant's figures); email, address,
+    and fulfillment tracking numbers and links go.
     """
-    orders = Order.objects.filter(project=project, source=source).filter(
-        Q(external_id__in=list(order_ids)) | Q(customer_external_id=customer_id or "-")
-    )
-    checkouts = Checkout.objects.filter(
-        project=project, source=source, customer_external_id=customer_id or "-"
-    )
+    person = Q(customer_external_id=customer_id or "-")
+    for email in filter(None, (e.strip() for e in emails)):
+        person |= Q(email__iexact=email)
+    order_match = Q(external_id__in=list(order_ids)) | person
+    orders = Order.objects.filter(project=project, source=source).filter(order_match)
+    checkouts = Checkout.objects.filter(project=project, source=source).filter(person)
+    redacted = 0
+    for order in orders.only("pk", "fulfillments"):
+        Order.objects.filter(pk=order.pk).update(
+            email="", shipping_address=None, fulfillments=_without_tracking(order.fulfillments)
+        )
+        redacted += 1
     return {
-        "orders": orders.update(email="", shipping_address=None),
+        "orders": redacted,
         "checkouts": checkouts.update(email="", abandoned_checkout_url=""),
     }

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from shoplink.audience.models import Contact, ContactList
@@ -42,9 +43,18 @@ def switch_project(request):
     project_id = request.POST.get("project_id", "")
     if project_id == "new":  # the switcher's last option
         return redirect("projects:new")
+    if not project_id.isascii() or not project_id.isdigit():
+        raise Http404("No such project")
     if request.user.memberships.filter(project_id=project_id).exists():
         request.session[SESSION_KEY] = int(project_id)
-    return redirect(request.POST.get("next") or "web:home")
+    target = request.POST.get("next") or ""
+    # Only this site's own paths: an absolute or scheme-relative URL would make the
+    # switcher an open redirect.
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts=None, require_https=request.is_secure()
+    ) or not target.startswith("/"):
+        return redirect("web:home")
+    return redirect(target)
 
 
 @project_role_required(Role.VIEWER)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import secrets
 import time
@@ -217,6 +218,10 @@ async def access_token(request: Request, shop: Shop, on_install) -> Response:
             status_code=401,
         )
     expiring = str(data.get("expiring", "0")) == "1"
+    if data.get("grant_type") == "refresh_token" and shop.faults.latency_ms:
+        # A slow refresh, as a slow Admin API (faults.latency_ms applies to both), so
+        # clients can be tested for what they hold while they wait.
+        await asyncio.sleep(float(shop.faults.latency_ms) / 1000)
     now = time.time()
     with shop.lock:
         if data.get("grant_type") == "refresh_token":

@@ -19,6 +19,7 @@ import re
 import threading
 from collections.abc import Iterator
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -64,6 +65,27 @@ def admin_url(domain: str, path: str) -> str:
     """Return ``<base>/admin/<path>`` for ``domain`` (base from SHOPIFY_BASE_URL)."""
     base = settings.SHOPIFY_BASE_URL.format(shop=domain).rstrip("/")
     return f"{base}/admin/{path.lstrip('/')}"
+
+
+# Where Shopify puts bulk results: pre-signed Google Cloud Storage links in its
+# ``shopify-tiers-assets-<env>-<region>`` buckets ([obs] bulk result URLs in public
+# Shopify integrations, e.g. ``https://storage.googleapis.com/shopify-tiers-assets-prod-
+# us-east1/bulk-operation-outputs/…``). The file is fetched without credentials, so a
+# link elsewhere (a compromised answer, a typo in a proxy) must not be followed.
+_RESULT_HOST = "storage.googleapis.com"
+_RESULT_BUCKET_PREFIX = "shopify-tiers-assets-"
+
+
+def result_url_allowed(url: str, domain: str) -> bool:
+    """Whether a bulk result ``url`` is on Shopify's storage or the configured base URL."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname == _RESULT_HOST:
+        bucket = parts.path.lstrip("/").partition("/")[0]
+        return bucket.startswith(_RESULT_BUCKET_PREFIX) and len(bucket) > len(
+            _RESULT_BUCKET_PREFIX
+        )
+    base = urlsplit(settings.SHOPIFY_BASE_URL.format(shop=domain))
+    return (parts.scheme, parts.hostname, parts.port) == (base.scheme, base.hostname, base.port)
 
 
 def _http(transport: httpx.BaseTransport | None) -> httpx.Client:
@@ -274,6 +296,15 @@ class ShopifyClient:
         Retries happen only before the first byte: a half-read file is the caller's
         checkpoint to resume from, not something to silently re-read.
         """
+        if not result_url_allowed(url, self.domain):
+            host = urlsplit(url).hostname or "?"
+            raise ShopifyError(
+                f"Refused to download a bulk result from {host}: only Shopify's storage "
+                "(https://storage.googleapis.com/shopify-tiers-assets-…) and "
+                "SHOPIFY_BASE_URL are trusted",
+                operation="bulk_result",
+                code="UNTRUSTED_RESULT_URL",
+            )
         retry = _Retry()
         while True:
             retry.tried += 1

@@ -28,7 +28,14 @@ from shoplink.integrations.shopify.api.errors import (
     ShopifyStoreUnavailable,
 )
 from shoplink.integrations.shopify.api.scopes import parse_scopes
-from shoplink.integrations.shopify.connection import access, grant, status, subscriptions, tokens
+from shoplink.integrations.shopify.connection import (
+    access,
+    grant,
+    lifecycle,
+    status,
+    subscriptions,
+    tokens,
+)
 from shoplink.integrations.shopify.models import HealthCheck, ShopifyStore, StoreStatus
 
 OAUTH, TOKEN, SCOPES, API, INITIAL_SYNC = status.READINESS_LABELS
@@ -80,7 +87,15 @@ def refresh_store_info(store: ShopifyStore) -> bool:
     return True
 
 
+MSG_NOT_LIVE = "This shop is now connected to another project: this card no longer calls Shopify."
+
+
 def _test_call(store: ShopifyStore) -> tuple[dict | None, ShopifyError | None]:
+    if not lifecycle.is_live_connection(store):
+        # Its saved token still opens the shop's one install, now the other project's.
+        return None, ShopifyError(
+            MSG_NOT_LIVE, operation="health_check", code="NOT_LIVE", user_message=MSG_NOT_LIVE
+        )
     try:
         return access.client_for(store).graphql(queries.SHOP_INFO), None
     except ShopifyError as e:

@@ -4,8 +4,9 @@
   job checks ``status.can_sync``); our webhook subscriptions are removed while the token
   still works; the token and all data are kept.
 * :func:`start_delete` marks the card "Deleting…" and enqueues :func:`delete_store_data`,
-  the background cleanup: ``appUninstall`` (carry on if it fails), then the store's
-  orders, checkouts, carts, products, collections, events, webhook inbox, settings,
+  the background cleanup: ``appUninstall`` (only from the shop's live connection, carry on
+  if it fails), then the store's orders, checkouts, carts, products, collections, events,
+  webhook inbox (unless another project's card holds the shop), settings,
   runs and logs; contacts that came only from this store are deleted and the others
   lose their Shopify fields; the auto-created list goes if it is then empty.
 * :func:`on_app_uninstalled` / :func:`on_scopes_update`: called by the webhook receiver
@@ -30,6 +31,7 @@ from shoplink.integrations.shopify.models import ShopifyStore, StoreStatus, Webh
 __all__ = [
     "delete_store_data",
     "disconnect_store",
+    "is_live_connection",
     "on_app_uninstalled",
     "on_scopes_update",
     "start_delete",
@@ -93,19 +95,41 @@ def delete_store_data(store_id: int) -> dict[str, int] | None:
     store = ShopifyStore.objects.filter(pk=store_id).select_related("customer_list").first()
     if store is None:
         return None
-    counts: dict[str, int] = {"app_uninstalled": int(_uninstall_app(store))}
+    # Only the shop's live connection may revoke the grant: a card whose shop has moved
+    # to another project since holds an old token that still opens the same install.
+    live = is_live_connection(store)
+    counts: dict[str, int] = {"app_uninstalled": int(live and _uninstall_app(store))}
     with transaction.atomic():
         counts.update(erasure.erase_store_data(store, keep_shared_contacts=True))
         own_list = store.customer_list
         ShopifyStore.objects.filter(pk=store.pk).update(customer_list=None)
         counts["list_deleted"] = int(delete_list_if_empty(own_list, created_by_source=store.source))
-        counts["webhook_deliveries"] = WebhookDelivery.objects.filter(
-            shop_domain=store.domain
-        ).delete()[0]
+        # The inbox is keyed by shop, not by project: while another project holds a card
+        # for the shop, its deliveries (a pending customers/redact among them) are its own.
+        others = ShopifyStore.objects.filter(domain=store.domain).exclude(pk=store.pk)
+        counts["webhook_deliveries"] = (
+            0
+            if others.exists()
+            else WebhookDelivery.objects.filter(shop_domain=store.domain).delete()[0]
+        )
         # Settings, runs, health checks and Activity go with the row (CASCADE).
         store.delete()
     log.info("shopify store %s deleted: %s", store_id, counts)
     return counts
+
+
+def is_live_connection(store: ShopifyStore) -> bool:
+    """Whether ``store`` is the shop's current connection, the only one that may call Shopify.
+
+    A shop is linked to one project at a time (D2), so the live connection is the card
+    that is not Disconnected, else the one disconnected last (the last to be connected).
+    """
+    others = ShopifyStore.objects.filter(domain=store.domain).exclude(pk=store.pk)
+    if others.exclude(status=StoreStatus.DISCONNECTED).exists():
+        return False
+    if store.disconnected_at is None:
+        return True
+    return not others.filter(disconnected_at__gt=store.disconnected_at).exists()
 
 
 def _uninstall_app(store: ShopifyStore) -> bool:

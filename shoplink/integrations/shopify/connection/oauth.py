@@ -80,7 +80,10 @@ class ConnectBlocked(OAuthFailed):
 
 
 def app_secrets() -> list[str]:
-    """Client secrets to accept: current, plus the previous one inside its window."""
+    """Client secrets to accept, for OAuth and webhooks alike: the current one, plus the
+    previous one until its deadline. No valid deadline, no previous secret (start-up
+    refuses that configuration, ``config.env.env_deadline``; this is the same rule for
+    settings changed at run time)."""
     result = [settings.SHOPIFY_API_SECRET]
     previous = settings.SHOPIFY_API_SECRET_PREVIOUS
     until = settings.SHOPIFY_API_SECRET_PREVIOUS_UNTIL

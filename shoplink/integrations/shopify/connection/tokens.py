@@ -2,24 +2,30 @@
 
 * Tokens are encrypted at rest (:mod:`crypto`); plain values exist only in memory,
   for the one request header that needs them.
-* A refresh happens 5 minutes before expiry, with **one refresh in flight per store**:
-  the refresh runs in a transaction that first takes the store row's write lock
-  (``select_for_update`` on PostgreSQL; on SQLite the first UPDATE of the transaction
-  takes the database write lock, and the configured IMMEDIATE mode takes it at BEGIN).
-  The row is re-read inside the lock, so a second worker that waited finds the new
-  token and reuses it instead of spending the (rotating) refresh token again.
-* The new access + refresh pair is written in the same transaction (atomically).
+* A refresh happens 5 minutes before expiry, with **one refresh in flight per store**
+  and **no database lock held while Shopify answers** (issue 12, defect 5):
+
+  1. *take*: one conditional UPDATE sets ``token_refresh_until`` (a short lease) where it
+     is empty or past; an autocommit statement, so SQLite's write lock lasts a moment;
+  2. *decide*: re-read the row; if another worker already stored a new pair, use it;
+  3. *call* Shopify outside any transaction;
+  4. *compare-and-set*: store the new pair only where the refresh token is still the
+     one we spent, clearing the lease in the same UPDATE.
+
+  A second worker that finds the lease taken does not spend the (rotating) refresh
+  token again: it polls the row briefly for the new pair, and takes over only if the
+  lease runs out (its holder died).
 * ``invalid_grant`` means the grant is gone: the store becomes Reconnect required.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import httpx
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db.models import Q
 
 from shoplink.core import clock
 from shoplink.integrations.shopify.api import client
@@ -85,52 +91,96 @@ def get_access_token(store, *, http: httpx.Client | None = None) -> str:
     return token
 
 
+# Longer than a refresh takes (the HTTP timeout is 30 s by default), short enough that a
+# dead holder does not block the store for long.
+REFRESH_LEASE = dt.timedelta(seconds=45)
+WAIT_POLL_SECONDS = 0.1
+
+
+def _take_lease(store_id: int) -> bool:
+    now = clock.now()
+    free = Q(token_refresh_until__isnull=True) | Q(token_refresh_until__lt=now)
+    return bool(
+        ShopifyStore.objects.filter(free, pk=store_id).update(
+            token_refresh_until=now + REFRESH_LEASE
+        )
+    )
+
+
+def _release_lease(store_id: int) -> None:
+    ShopifyStore.objects.filter(pk=store_id).update(token_refresh_until=None)
+
+
+def _adopt(store, fresh) -> str:
+    for name in TOKEN_FIELDS:
+        setattr(store, name, getattr(fresh, name))
+    return crypto.decrypt(fresh.access_token_enc)
+
+
 def refresh_access_token(store, *, http: httpx.Client | None = None, force: bool = False) -> str:
     """Refresh ``store``'s token pair (one refresh in flight per store); return the token.
 
     ``force`` refreshes even when the stored token is not yet due (after a 401) unless
-    another worker refreshed it while we waited for the lock.
+    another worker refreshed it meanwhile. No transaction is open across the HTTP call.
     """
     seen = store.access_token_enc
-    with transaction.atomic():
-        # Take the write lock before reading (see module docstring): a no-op UPDATE
-        # locks the row on PostgreSQL and the database on SQLite, in any BEGIN mode.
-        ShopifyStore.objects.filter(pk=store.pk).update(updated_at=F("updated_at"))
-        fresh = ShopifyStore.objects.select_for_update().get(pk=store.pk)
-        for name in TOKEN_FIELDS:
-            setattr(store, name, getattr(fresh, name))
-        someone_else_refreshed = fresh.access_token_enc != seen
-        if someone_else_refreshed or not (force or needs_refresh(fresh)):
-            return crypto.decrypt(fresh.access_token_enc)
-        refresh_token = crypto.decrypt(fresh.refresh_token_enc)
-        if not refresh_token:
-            raise ShopifyAuthError(
-                "No refresh token stored", operation="token_refresh", code="NO_REFRESH_TOKEN"
+    deadline = time.monotonic() + REFRESH_LEASE.total_seconds() + 5
+    while True:
+        took = _take_lease(store.pk)
+        fresh = ShopifyStore.objects.get(pk=store.pk)
+        if fresh.access_token_enc != seen or not (force or needs_refresh(fresh)):
+            if took:
+                _release_lease(store.pk)
+            return _adopt(store, fresh)
+        if took:
+            break
+        # Another worker's refresh is in flight: wait for its pair instead of spending
+        # the same refresh token twice; its lease expiring lets us take over.
+        if time.monotonic() > deadline:
+            raise ShopifyError(
+                "Another token refresh did not finish", operation="token_refresh", code="BUSY"
             )
-        body = {
-            "client_id": settings.SHOPIFY_API_KEY,
-            "client_secret": settings.SHOPIFY_API_SECRET,
-            "grant_type": "refresh_token",
-            "refresh_token": refresh_token,
-        }
-        try:
-            answer = client.request_token(fresh.domain, body, http=http, operation="token_refresh")
-        except ShopifyAuthError as e:
-            auth_error = e
-        else:
-            auth_error = None
-            apply_token_response(fresh, answer)
-            fresh.save(update_fields=[*TOKEN_FIELDS, "updated_at"])
-            for name in TOKEN_FIELDS:
-                setattr(store, name, getattr(fresh, name))
-            return answer["access_token"]
-    # Outside the token transaction: the status change must stick even though the
-    # refresh failed, and must not hold the lock while it writes activity.
-    status.mark_reconnect_required(
-        store, f"Shopify refused to refresh the access token ({auth_error.code})"
+        time.sleep(WAIT_POLL_SECONDS)
+    try:
+        answer = _request_new_pair(fresh, http)
+    except ShopifyAuthError as auth_error:
+        _release_lease(store.pk)
+        status.mark_reconnect_required(
+            store, f"Shopify refused to refresh the access token ({auth_error.code})"
+        )
+        status.record_failure(store, "token_refresh", auth_error)
+        raise
+    except BaseException:
+        _release_lease(store.pk)
+        raise
+    spent = fresh.refresh_token_enc
+    apply_token_response(fresh, answer)
+    stored = ShopifyStore.objects.filter(pk=store.pk, refresh_token_enc=spent).update(
+        **{name: getattr(fresh, name) for name in TOKEN_FIELDS},
+        token_refresh_until=None,
+        updated_at=clock.now(),
     )
-    status.record_failure(store, "token_refresh", auth_error)
-    raise auth_error
+    if not stored:
+        # The pair changed under us (a Reconnect stored a new grant): theirs wins.
+        _release_lease(store.pk)
+        return _adopt(store, ShopifyStore.objects.get(pk=store.pk))
+    _adopt(store, fresh)
+    return answer["access_token"]
+
+
+def _request_new_pair(fresh, http: httpx.Client | None) -> dict:
+    refresh_token = crypto.decrypt(fresh.refresh_token_enc)
+    if not refresh_token:
+        raise ShopifyAuthError(
+            "No refresh token stored", operation="token_refresh", code="NO_REFRESH_TOKEN"
+        )
+    body = {
+        "client_id": settings.SHOPIFY_API_KEY,
+        "client_secret": settings.SHOPIFY_API_SECRET,
+        "grant_type": "refresh_token",
+        "refresh_token": refresh_token,
+    }
+    return client.request_token(fresh.domain, body, http=http, operation="token_refresh")
 
 
 KEEP_ALIVE_WINDOW = dt.timedelta(days=7)

@@ -1,4 +1,4 @@
-"""Jobs of the live-update side: drain a shop's inbox, process one delivery, RFM.
+"""Jobs of the live-update side: drain a shop's inbox, process one delivery, RFM, prune.
 
 Thin by design (HOUSE_STYLE "Tasks are thin"): arguments are ids or a shop domain, the
 work is in ``webhooks/drain.py``, ``webhooks/inbox.py`` and ``events/computed.py``.
@@ -10,7 +10,7 @@ from __future__ import annotations
 from huey import crontab
 
 from shoplink.integrations.shopify.events import computed
-from shoplink.integrations.shopify.webhooks import drain
+from shoplink.integrations.shopify.webhooks import drain, retention
 from shoplink.queue.jobs import periodic_task, task
 
 
@@ -38,3 +38,9 @@ def nightly_rfm() -> int:
     for store_id in ids:
         recompute_store_rfm(store_id)
     return len(ids)
+
+
+@periodic_task(crontab(minute="29", hour="2"))
+def nightly_prune() -> None:
+    """Apply the retention rules once a night (``webhooks/retention.py``)."""
+    retention.prune()

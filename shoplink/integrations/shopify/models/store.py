@@ -42,6 +42,9 @@ class ShopifyStore(TimeStampedModel):
     access_token_expires_at = models.DateTimeField(null=True, blank=True)
     refresh_token_enc = models.TextField(blank=True, default="")
     refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
+    # A refresh in flight (tokens.py): set by a conditional UPDATE, cleared by the
+    # compare-and-set of the new pair; past this time another worker may take over.
+    token_refresh_until = models.DateTimeField(null=True, blank=True)
     granted_scopes = models.JSONField(default=list, blank=True)
     requested_scopes = models.JSONField(default=list, blank=True)
 

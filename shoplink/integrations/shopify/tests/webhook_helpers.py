@@ -63,7 +63,7 @@ def signed_headers(body: bytes, topic: str, shop: str, secret: str | None = None
         "HTTP_X_SHOPIFY_API_VERSION": "2026-07",
         "HTTP_X_SHOPIFY_WEBHOOK_ID": extra.pop("webhook_id", None) or str(uuid.uuid4()),
         "HTTP_X_SHOPIFY_TRIGGERED_AT": extra.pop(
-            "triggered_at", dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            "triggered_at", clock.now().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         ),
         "HTTP_X_SHOPIFY_EVENT_ID": str(uuid.uuid4()),
     }

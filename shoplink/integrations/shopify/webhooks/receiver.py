@@ -1,11 +1,13 @@
 """The one webhook receiver for every Shopify topic, compliance topics included (D19).
 
-Owns the request path only: read the raw body → constant-time base64 HMAC check (401,
-nothing stored) → one INSERT of a ``WebhookDelivery`` keyed on ``X-Shopify-Webhook-Id``
-(a duplicate answers 200 and does nothing) → wake the shop's drain unless one is queued
+Owns the request path only: read the raw body (at most 5 MiB) → constant-time base64
+HMAC check (401, nothing stored) → bind the unsigned headers to the signed body
+(``provenance.py``: shop, compliance shape, retry window; else 400 and a rejected
+record) → one INSERT of a ``WebhookDelivery`` keyed on ``X-Shopify-Webhook-Id`` (a
+duplicate answers 200 and does nothing) → wake the shop's drain unless one is queued
 (``wakeups.py``) → 200.
 Shopify gives us 5 s in total (PLATFORM.md §2.2) and retries slow answers, so nothing
-else happens here: parsing payloads into records is ``handlers.py``'s job, in a worker.
+else happens here: parsing payloads into records is ``topics/``'s job, in a worker.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import logging
 import uuid
 
 import orjson
-from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -25,16 +26,17 @@ from shoplink.core import clock
 from shoplink.integrations.shopify import intents
 from shoplink.integrations.shopify.api import signing
 from shoplink.integrations.shopify.api.topics import KNOWN_TOPICS
+from shoplink.integrations.shopify.connection import oauth
 from shoplink.integrations.shopify.models import DeliveryState, WebhookDelivery
-from shoplink.integrations.shopify.webhooks import wakeups
+from shoplink.integrations.shopify.webhooks import provenance, wakeups
 from shoplink.integrations.shopify.webhooks.writelock import sqlite_writer
 
 log = logging.getLogger(__name__)
 
-# Shopify payloads are small JSON documents; anything near this is not one of ours.
+# Shopify payloads are small JSON documents; anything near this is not one of ours. A
+# larger body is refused by its Content-Length before a byte is read (and never stored):
+# it is unauthenticated until its HMAC is checked, which needs the whole body.
 MAX_BODY_BYTES = 5 * 1024 * 1024
-# Beyond this we do not even read the body to check its signature (and store nothing).
-_HARD_LIMIT = 4 * MAX_BODY_BYTES
 
 # Headers kept with the delivery (PLATFORM.md §2.1); the HMAC itself is not worth keeping.
 _KEPT_HEADERS = (
@@ -49,19 +51,12 @@ _KEPT_HEADERS = (
 
 
 def webhook_secrets() -> list[str]:
-    """Return the client secrets a delivery may be signed with, current first.
+    """The client secrets a delivery may be signed with: the one rule OAuth uses too.
 
-    During a client-secret rotation Shopify keeps signing with the old secret for up to
-    an hour (PLATFORM.md §2.1), so the previous one is accepted until its cut-off.
+    During a rotation Shopify keeps signing with the old secret for up to an hour
+    (PLATFORM.md §2.1); ``oauth.app_secrets`` accepts it only until its valid deadline.
     """
-    secrets = [settings.SHOPIFY_API_SECRET]
-    previous = settings.SHOPIFY_API_SECRET_PREVIOUS
-    until = settings.SHOPIFY_API_SECRET_PREVIOUS_UNTIL
-    if previous:
-        cutoff = _parse_time(until) if until else None
-        if cutoff is None or clock.now() <= cutoff:
-            secrets.append(previous)
-    return [s for s in secrets if s]
+    return oauth.app_secrets()
 
 
 def _parse_time(value: str | None) -> dt.datetime | None:
@@ -92,19 +87,20 @@ def receive(request: HttpRequest) -> HttpResponse:
 
 
 def read_body(content_length: str | None, stream) -> bytes | None:
-    """Read the raw body without Django's upload limit; None when beyond the hard limit.
+    """Read the raw body, at most ``MAX_BODY_BYTES``; None when it is (or says it is) larger.
 
     ``request.body`` would raise past DATA_UPLOAD_MAX_MEMORY_SIZE before we could answer
-    with a clear 413, so the stream is read directly.
+    with a clear 413, so the stream is read directly, and never more than the limit plus
+    one byte: memory per request is bounded whatever the client claims or sends.
     """
     try:
         length = int(content_length or 0)
     except ValueError:
         length = 0
-    if length > _HARD_LIMIT:
+    if length > MAX_BODY_BYTES:
         return None
-    body = stream.read(_HARD_LIMIT + 1)
-    return None if len(body) > _HARD_LIMIT else body
+    body = stream.read(MAX_BODY_BYTES + 1)
+    return None if len(body) > MAX_BODY_BYTES else body
 
 
 def accept_delivery(body: bytes | None, request_headers: dict[str, str]) -> tuple[int, str]:
@@ -122,23 +118,29 @@ def accept_delivery(body: bytes | None, request_headers: dict[str, str]) -> tupl
 
     headers = {name: request_headers[name] for name in _KEPT_HEADERS if name in request_headers}
     topic = headers.get("X-Shopify-Topic", "")
+    shop = headers.get("X-Shopify-Shop-Domain", "")
+    triggered_at = _parse_time(headers.get("X-Shopify-Triggered-At"))
+    now = clock.now()
     state, note, status = DeliveryState.RECEIVED, "", 200
-    if len(body) > MAX_BODY_BYTES:
-        state, note, status, body = DeliveryState.REJECTED, "Body too large", 413, b""
-    elif not _is_json_object(body):
+    payload = _json_object(body)
+    if payload is None:
         state, note, status = DeliveryState.REJECTED, "Body is not a JSON object", 400
     elif topic not in KNOWN_TOPICS:
         state, note = DeliveryState.IGNORED, "Topic not handled"
-    elif not headers.get("X-Shopify-Shop-Domain"):
+    elif not shop:
         state, note, status = DeliveryState.REJECTED, "Missing X-Shopify-Shop-Domain", 400
+    else:
+        # The headers are unsigned: bind them to the signed body (provenance.py).
+        note = provenance.refusal(topic, shop, payload, triggered_at, now)
+        if note:
+            state, status = DeliveryState.REJECTED, 400
 
-    now = clock.now()
     values = {
         # A delivery without an id cannot be deduplicated; keep it under a fresh one.
         "webhook_id": headers.get("X-Shopify-Webhook-Id") or f"missing-{uuid.uuid4()}",
         "topic": topic[:100],
-        "shop_domain": headers.get("X-Shopify-Shop-Domain", "")[:255].lower(),
-        "triggered_at": _parse_time(headers.get("X-Shopify-Triggered-At")),
+        "shop_domain": shop[:255].lower(),
+        "triggered_at": triggered_at,
         "received_at": now,
         "state": state,
         "headers": headers,
@@ -229,8 +231,9 @@ def _insert_once(values: dict) -> int | None:
     return row[0] if row else None
 
 
-def _is_json_object(body: bytes) -> bool:
+def _json_object(body: bytes) -> dict | None:
     try:
-        return isinstance(orjson.loads(body), dict)
+        value = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return False
+        return None
+    return value if isinstance(value, dict) else None

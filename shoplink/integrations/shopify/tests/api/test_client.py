@@ -331,9 +331,49 @@ def test_stream_lines_yields_each_jsonl_line_without_the_token(project):
         return httpx.Response(200, content=b'{"id":"1"}\n{"id":"2"}\n\n{"id":"3"}')
 
     client = access.client_for(store, transport=httpx.MockTransport(handler))
-    lines = list(client.stream_lines("https://files.example/result.jsonl"))
+    url = "https://storage.googleapis.com/shopify-tiers-assets-prod-us-east1/out/x-final?s=1"
+    lines = list(client.stream_lines(url))
     assert lines == [b'{"id":"1"}', b'{"id":"2"}', b'{"id":"3"}']
     assert "X-Shopify-Access-Token" not in seen["headers"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://files.example/result.jsonl",
+        "http://storage.googleapis.com/shopify-tiers-assets-prod-us-east1/x",  # not https
+        "https://storage.googleapis.com/someone-elses-bucket/x",
+        "https://storage.googleapis.com/shopify-tiers-assets-/x",
+        "https://storage.googleapis.com.evil.example/shopify-tiers-assets-prod/x",
+        "http://169.254.169.254/latest/meta-data/",
+    ],
+)
+def test_a_bulk_result_elsewhere_is_refused_before_any_request(project, url):
+    store = make_store(project)
+    requested = []
+
+    def handler(request):
+        requested.append(str(request.url))
+        return httpx.Response(200, content=b'{"id":"1"}')
+
+    client = access.client_for(store, transport=httpx.MockTransport(handler))
+    with pytest.raises(ShopifyError) as refused:
+        list(client.stream_lines(url))
+    assert refused.value.code == "UNTRUSTED_RESULT_URL"
+    assert "Refused to download a bulk result from" in str(refused.value)
+    assert requested == []
+
+
+@pytest.mark.django_db
+def test_a_bulk_result_on_the_configured_base_url_is_fetched(project, settings):
+    settings.SHOPIFY_BASE_URL = "http://127.0.0.1:8081/{shop}"
+    store = make_store(project)
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=b'{"id":"1"}'))
+    client = access.client_for(store, transport=transport)
+    assert list(client.stream_lines("http://127.0.0.1:8081/_files/t.jsonl")) == [b'{"id":"1"}']
+    with pytest.raises(ShopifyError):
+        list(client.stream_lines("http://127.0.0.1:9999/_files/t.jsonl"))
 
 
 @pytest.mark.django_db(transaction=True)

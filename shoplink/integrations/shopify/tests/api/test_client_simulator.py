@@ -102,3 +102,70 @@ def test_throttling_is_paced_and_retried_not_raised(
         assert data["shop"]["myshopifyDomain"] == unique_shop
     # The bucket ran dry, so someone waited for it to refill (pacer or THROTTLED retry).
     assert time.monotonic() - started > 1.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_refresh_holds_no_lock_the_receiver_waits_on(
+    make_user, project, shopify_sim, unique_shop
+):
+    """While Shopify takes 3 s to answer a refresh (and a second worker waits for it), a
+    webhook delivery is still acknowledged at once: no write lock spans the HTTP call."""
+    import http.client
+    import json
+    from wsgiref.simple_server import WSGIServer, make_server
+
+    from django.test import Client
+
+    from config.wsgi import WEBHOOK_PATH, application
+    from shoplink.integrations.shopify.models import WebhookDelivery
+    from shoplink.integrations.shopify.tests.webhook_helpers import load, signed_headers
+    from shoplink.integrations.shopify.tests.webhooks.test_dispatcher import (
+        _http_headers,
+        _QuietHandler,
+    )
+
+    admin = Client()
+    admin.force_login(make_user("alice", project, "admin"))
+    connect(admin, unique_shop)
+    store = ShopifyStore.objects.get(domain=unique_shop)
+    expire_soon(store)
+    before = tokens_issued(shopify_sim, unique_shop)
+    shopify_sim.control("POST", f"/shops/{unique_shop}/faults", {"latency_ms": 3000})
+    httpd = make_server("127.0.0.1", 0, application, WSGIServer, _QuietHandler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    results, errors = [], []
+
+    def worker():
+        try:
+            results.append(tokens.get_access_token(ShopifyStore.objects.get(pk=store.pk)))
+        except Exception as e:  # collected and asserted below
+            errors.append(e)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    try:
+        for t in threads:
+            t.start()
+            time.sleep(0.2)  # the first one's call is in flight when the second arrives
+        time.sleep(0.3)
+        body = json.dumps(load("products/update")).encode()
+        headers = _http_headers(signed_headers(body, "products/update", unique_shop))
+        conn = http.client.HTTPConnection("127.0.0.1", httpd.server_address[1], timeout=30)
+        started = time.monotonic()
+        conn.request("POST", WEBHOOK_PATH, body, headers)
+        answer = conn.getresponse()
+        answer.read()
+        elapsed = time.monotonic() - started
+        conn.close()
+        for t in threads:
+            t.join(30)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        shopify_sim.control("POST", f"/shops/{unique_shop}/faults", {"reset": True})
+    assert answer.status == 200
+    assert elapsed < 1.0, f"the receiver waited {elapsed:.1f} s behind the refresh"
+    assert WebhookDelivery.objects.filter(shop_domain=unique_shop).count() == 1
+    assert errors == [] and len(set(results)) == 1
+    assert tokens_issued(shopify_sim, unique_shop) == before + 1

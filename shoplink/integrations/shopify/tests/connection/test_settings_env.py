@@ -63,3 +63,26 @@ def test_every_shopify_getattr_in_the_code_is_declared():
     assert names <= set(DEFAULTS)
     docs = (ROOT / "docs" / "configuration.md").read_text()
     assert all(f"`{name}`" in docs for name in DEFAULTS)
+
+
+def _start(**overrides: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPIFY_API_SECRET")}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.dev", **overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+def test_a_previous_secret_without_a_valid_deadline_stops_start_up():
+    for until in ("", "tomorrow evening", "2026-02-30T10:00:00Z"):
+        started = _start(SHOPIFY_API_SECRET_PREVIOUS="old", SHOPIFY_API_SECRET_PREVIOUS_UNTIL=until)
+        assert started.returncode != 0
+        assert "SHOPIFY_API_SECRET_PREVIOUS_UNTIL must say until when" in started.stderr
+        assert "2026-12-07T21:00:00Z" in started.stderr  # how to write it
+
+
+def test_a_previous_secret_with_a_deadline_starts():
+    started = _start(
+        SHOPIFY_API_SECRET_PREVIOUS="old", SHOPIFY_API_SECRET_PREVIOUS_UNTIL="2026-12-07T21:00:00Z"
+    )
+    assert started.returncode == 0, started.stderr

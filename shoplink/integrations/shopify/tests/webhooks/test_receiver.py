@@ -98,12 +98,11 @@ def test_a_malformed_body_is_400_and_recorded_as_rejected(client, store):
     assert row.state == DeliveryState.REJECTED and row.body is None
 
 
-def test_an_oversized_body_is_413_and_recorded_as_rejected(client, store):
+def test_an_oversized_body_is_413_and_nothing_is_stored(client, store):
     body = b'{"pad": "' + b"x" * (5 * 1024 * 1024 + 10) + b'"}'
     response = post(client, "orders/create", body, SHOP, webhook_id="huge")
     assert response.status_code == 413
-    row = WebhookDelivery.objects.get(webhook_id="huge")
-    assert row.state == DeliveryState.REJECTED and row.note == "Body too large"
+    assert not WebhookDelivery.objects.exists()
 
 
 def test_an_unknown_topic_answers_200_and_is_recorded_as_ignored(client, store):
@@ -164,3 +163,15 @@ def test_a_failing_delivery_is_retried_then_failed_without_personal_data_in_logs
     assert (row.state, row.attempts, row.body) == (DeliveryState.FAILED, MAX_ATTEMPTS, None)
     assert "secret.person" not in caplog.text
     assert "KeyError" in caplog.text
+
+
+@pytest.mark.parametrize("until", ["", "next tuesday", "2026-13-45"])
+def test_the_previous_secret_needs_a_valid_deadline_for_webhooks_too(
+    client, store, settings, until
+):
+    """One rule for OAuth and webhooks: no valid deadline, no previous secret (defect 3)."""
+    settings.SHOPIFY_API_SECRET_PREVIOUS = "old-secret"
+    settings.SHOPIFY_API_SECRET_PREVIOUS_UNTIL = until
+    response = post(client, "carts/update", load("carts/update"), SHOP, secret="old-secret")
+    assert response.status_code == 401
+    assert not WebhookDelivery.objects.exists()

@@ -24,6 +24,7 @@ from shoplink.events.models import Event
 from shoplink.integrations.shopify.api import mapping
 from shoplink.integrations.shopify.connection import erasure
 from shoplink.integrations.shopify.models import ActivityEntry
+from shoplink.integrations.shopify.webhooks import retention
 
 EXPORT_KIND = "privacy_export"
 
@@ -42,22 +43,70 @@ def _order_ids(payload: dict, key: str) -> list[str]:
     return [mapping.gid_to_id(i) for i in payload.get(key) or [] if i is not None]
 
 
+def _summary(counts: dict[str, int]) -> str:
+    """ "contacts 1, orders 2, …" for the Activity line (what was erased, with counts)."""
+    return ", ".join(f"{name.replace('_', ' ')} {n}" for name, n in counts.items())
+
+
 def handle_customers_redact(store, payload: dict, ctx) -> None:
     customer_id = _customer_id(payload)
     order_ids = _order_ids(payload, "orders_to_redact")
-    erased = erasure.redact_customer(store, customer_id, order_ids)
+    person = payload.get("customer") or {}
+    erased = erasure.redact_customer(
+        store,
+        customer_id,
+        order_ids,
+        emails=[person["email"]] if person.get("email") else [],
+    )
+    erased["exports"] = _erase_exports(store, customer_id)
     _log(
         store,
         "privacy_redact",
-        f"Customer {customer_id} erased (customers/redact)",
+        f"Customer {customer_id} erased (customers/redact): {_summary(erased)}",
         customer_id=customer_id,
         **erased,
     )
 
 
+def _erase_exports(store, customer_id: str | None) -> int:
+    """Erase earlier ``customers/data_request`` exports of this customer (the entry stays
+    as the record that a request was answered; its content goes)."""
+    if not customer_id:
+        return 0
+    entries = list(
+        ActivityEntry.objects.filter(
+            store=store, kind=EXPORT_KIND, detail__customer_id=customer_id
+        ).filter(detail__has_key="export")
+    )
+    for entry in entries:
+        entry.detail = {
+            "customer_id": customer_id,
+            "data_request_id": entry.detail.get("data_request_id"),
+            "erased": True,
+        }
+    ActivityEntry.objects.bulk_update(entries, ["detail"])
+    return len(entries)
+
+
 def handle_shop_redact(store, payload: dict, ctx) -> None:
     erased = erasure.erase_store_data(store, keep_shared_contacts=False)
-    _log(store, "privacy_shop_redact", "All store data erased (shop/redact)", **erased)
+    erased["exports"] = _erase_all_exports(store)
+    _log(
+        store,
+        "privacy_shop_redact",
+        f"All store data erased (shop/redact): {_summary(erased)}",
+        **erased,
+    )
+
+
+def _erase_all_exports(store) -> int:
+    entries = list(
+        ActivityEntry.objects.filter(store=store, kind=EXPORT_KIND, detail__has_key="export")
+    )
+    for entry in entries:
+        entry.detail = {"data_request_id": entry.detail.get("data_request_id"), "erased": True}
+    ActivityEntry.objects.bulk_update(entries, ["detail"])
+    return len(entries)
 
 
 def handle_customers_data_request(store, payload: dict, ctx) -> None:
@@ -134,5 +183,14 @@ def build_export(store, customer_id: str | None, order_ids: list[str]) -> dict[s
 
 
 def get_export(store, entry_id: int) -> ActivityEntry:
-    """Return one export entry of ``store`` (raises DoesNotExist for anything else)."""
-    return ActivityEntry.objects.get(pk=entry_id, store=store, kind=EXPORT_KIND)
+    """Return one live export entry of ``store`` (raises DoesNotExist for anything else).
+
+    An export past ``PRIVACY_EXPORT_RETENTION_DAYS``, or erased by a later
+    ``customers/redact``, is gone even before the nightly prune blanks it.
+    """
+    entry = ActivityEntry.objects.get(
+        pk=entry_id, store=store, kind=EXPORT_KIND, at__gte=retention.export_cutoff()
+    )
+    if entry.detail.get("expired") or not entry.detail.get("export"):
+        raise ActivityEntry.DoesNotExist("The export has expired or was erased")
+    return entry

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shopify', '0002_webhook_wake'),
+        ('shopify', '0003_token_refresh_lease'),
     ]
 
     operations = [
