@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from shopsim.forms import read_body
+from shopsim.hosts import PREFIX_KEY
 from shopsim.signing import sign_query
 from shopsim.store import Shop
 from shopsim.templating import esc, render
@@ -143,7 +144,8 @@ async def authorize_page(request: Request, shop: Shop) -> Response:
         shop=shop.domain,
         shop_name=shop.props["name"],
         app_name="Shoplink",
-        action=f"/{shop.domain}/admin/oauth/authorize",
+        # Post back the way the page was reached: host-addressed or under the path prefix.
+        action=request.scope.get(PREFIX_KEY, f"/{shop.domain}") + "/admin/oauth/authorize",
         access_mode="online (per-user)" if "per-user" in grant else "offline",
     )
     return HTMLResponse(page)
