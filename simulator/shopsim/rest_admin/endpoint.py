@@ -72,6 +72,15 @@ def _granted(scopes) -> set:
 
 
 async def handle(request: Request, shop) -> Response:
+    response = await _answer(request, shop)
+    # Starlette writes header names in lower case; clients written against Shopify look
+    # some up case-sensitively (ShopifyAPI's `Limits` wants `X-Shopify-Shop-Api-Call-Limit`),
+    # so send them the way Shopify spells them.
+    response.raw_headers = [(_spelled(k), v) for k, v in response.raw_headers]
+    return response
+
+
+async def _answer(request: Request, shop) -> Response:
     served = served_version(request.path_params["version"], request.app.state.settings)
     headers = {"X-Request-Id": str(uuid.uuid4())}
     if served is None:
@@ -115,6 +124,12 @@ async def handle(request: Request, shop) -> Response:
         return errors.bad_request(e.field, e.message, headers)
     response.headers.update(headers)
     return response
+
+
+def _spelled(name: bytes) -> bytes:
+    if name == b"x-shopify-api-version":
+        return b"X-Shopify-API-Version"
+    return name.decode("latin-1").title().encode("latin-1")
 
 
 def _num(segment: str) -> int | None:
