@@ -72,6 +72,13 @@ def test_host_addressing_serves_admin_paths_and_oauth(sim, shop):
     assert _links(r)["next"].startswith(f"{sim.base}/{shop}/admin/api/{V}/customers.json?")
     r = _get(sim, shop, "customers.json", token, host_form=True, limit=2)
     assert _links(r)["next"].startswith(f"http://{shop}/admin/api/{V}/customers.json?")
+    behind_proxy = {"X-Forwarded-Host": shop, "X-Forwarded-Proto": "https"}
+    r = sim.get(
+        f"/admin/api/{V}/customers.json",
+        params={"limit": 2},
+        headers={"X-Shopify-Access-Token": token, **behind_proxy},
+    )
+    assert _links(r)["next"].startswith(f"https://{shop}/admin/api/{V}/customers.json?")
 
 
 def test_unknown_shop_host_is_shopifys_unavailable_page(sim):
