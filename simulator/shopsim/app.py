@@ -1,16 +1,22 @@
-"""The ASGI application: routes for OAuth, Admin GraphQL, files, control API and admin page."""
+"""The ASGI application: routes for OAuth, Admin GraphQL and REST, files, control API, admin page.
+
+Shops are addressed by path prefix (`/<shop>/admin/...`) or by host (`Host:
+<shop>.myshopify.com`, see `hosts`); both reach the same routes.
+"""
 
 from __future__ import annotations
 
 import contextlib
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from shopsim import control, oauth
 from shopsim.config import Settings
+from shopsim.hosts import HostRouting
 from shopsim.store import Registry
 from shopsim.webhooks import Hub
 
@@ -54,6 +60,15 @@ async def graphql_endpoint(request: Request) -> Response:
     return await handle(request, shop)
 
 
+async def rest_endpoint(request: Request) -> Response:
+    shop, err = _shop_or_404(request)
+    if err:
+        return err
+    from shopsim.rest_admin.endpoint import handle
+
+    return await handle(request, shop)
+
+
 async def file_endpoint(request: Request) -> Response:
     from shopsim.bulk import serve_file
 
@@ -70,6 +85,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/{shop}/admin/oauth/access_token", access_token, methods=["POST"]),
         Route("/{shop}/admin/oauth/access_scopes.json", access_scopes),
         Route("/{shop}/admin/api/{version}/graphql.json", graphql_endpoint, methods=["POST"]),
+        Route(
+            "/{shop}/admin/api/{version}/{path:path}",
+            rest_endpoint,
+            methods=["GET", "POST", "PUT", "DELETE"],
+        ),
         Route("/_files/{token}.jsonl", file_endpoint),
         *control.routes,
         *admin.routes,
@@ -81,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         yield
         await app.state.hub.stop()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(HostRouting)])
     app.state.settings = settings
     app.state.registry = Registry(settings)
     app.state.hub = Hub(settings)

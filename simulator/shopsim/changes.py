@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from shopsim import rest
+from shopsim import payloads as rest
 from shopsim.oauth import revoke_all
 from shopsim.records import Ref, add_fulfillment, add_refund, money, settle, transaction
 from shopsim.store import Shop, now_iso

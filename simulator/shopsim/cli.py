@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=20_000,
         help="root objects from which a bulk export is split over workers",
     )
+    # HTTPS for clients that build `https://<shop>.myshopify.com` themselves (Shopify's
+    # libraries): give a certificate for `*.myshopify.com` and point the names at this host.
+    s.add_argument("--ssl-certfile", default=None)
+    s.add_argument("--ssl-keyfile", default=None)
     return p
 
 
@@ -87,7 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     settings = settings_from_args(args)
     app = create_app(settings)
     config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=False
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=args.log_level,
+        access_log=False,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
     )
     server = uvicorn.Server(config)
 
@@ -97,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             if task.done():
                 return task.result()
             await asyncio.sleep(0.02)
-        print(f"shopsim listening on http://{settings.host}:{settings.port}", flush=True)
+        scheme = "https" if args.ssl_certfile else "http"
+        print(f"shopsim listening on {scheme}://{settings.host}:{settings.port}", flush=True)
         await task
 
     asyncio.run(run())

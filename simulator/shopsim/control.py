@@ -267,7 +267,7 @@ async def faults(request, shop):
     if data.get("reset"):
         shop.faults = Faults()
     f = shop.faults
-    for key in ("error_rate", "latency_ms", "restore_rate"):
+    for key in ("error_rate", "latency_ms", "restore_rate", "rest_leak_rate"):
         if key in data:
             setattr(f, key, data[key])
     if "bulk" in data:
@@ -276,6 +276,8 @@ async def faults(request, shop):
         f.webhooks = dict(data["webhooks"] or {})
     if "restore_rate" in data:
         shop.bucket_available = None  # a new bucket size takes effect at once
+    if "rest_leak_rate" in data:
+        shop.rest_bucket_level = 0.0
     return ORJSONResponse(f.__dict__)
 
 

@@ -29,10 +29,8 @@ from shopsim import cost, mutations
 from shopsim.oauth import INVALID_TOKEN, check_access_token
 from shopsim.resolvers import MUTATION_ROOT, QUERY_ROOT, field_resolver, type_resolver
 from shopsim.schema import get_schema
+from shopsim.versions import served_version
 
-VERSION_RE = re.compile(r"^(\d{4}-(01|04|07|10)|unstable)$")
-LATEST = "2026-10"
-OLDEST_SUPPORTED = "2025-10"  # a version is supported ≥ 12 months (PLATFORM §0)
 DOCS = "https://shopify.dev/api/usage/rate-limits"
 
 
@@ -89,16 +87,9 @@ def _shopify_error(err: GraphQLError) -> dict:
 
 async def handle(request: Request, shop) -> Response:
     settings = request.app.state.settings
-    version = request.path_params["version"]
-    if not VERSION_RE.match(version):
+    served = served_version(request.path_params["version"], settings)
+    if served is None:
         return _json({"errors": "Not Found"}, 404)
-    served = version
-    if (
-        settings.api_version_fallback
-        and version != "unstable"
-        and not (OLDEST_SUPPORTED <= version <= LATEST)
-    ):
-        served = LATEST if version < OLDEST_SUPPORTED else version  # "falls forward" (PLATFORM §0)
     # Shopify sends a request id with every Admin response; clients log it for support.
     headers = {"X-Shopify-API-Version": served, "X-Request-Id": str(uuid.uuid4())}
     f = shop.faults

@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from shopsim import install_access
 from shopsim.forms import read_body
+from shopsim.hosts import PREFIX_KEY
 from shopsim.signing import sign_query
 from shopsim.store import Shop
 from shopsim.templating import esc, render
@@ -147,7 +148,8 @@ async def authorize_page(request: Request, shop: Shop) -> Response:
         shop=shop.domain,
         shop_name=shop.props["name"],
         app_name="Shoplink",
-        action=f"/{shop.domain}/admin/oauth/authorize",
+        # Post back the way the page was reached: host-addressed or under the path prefix.
+        action=request.scope.get(PREFIX_KEY, f"/{shop.domain}") + "/admin/oauth/authorize",
         access_mode="online (per-user)" if "per-user" in grant else "offline",
     )
     return HTMLResponse(page)

@@ -302,6 +302,7 @@ class Faults:
     error_rate: float = 0.0
     latency_ms: int = 0
     restore_rate: float | None = None
+    rest_leak_rate: float | None = None  # REST bucket leak (requests/s); bucket = 20 s of it
     bulk: dict = field(default_factory=dict)
     webhooks: dict = field(default_factory=dict)
 
@@ -349,6 +350,9 @@ class Shop:
         self.faults = Faults()
         self.bucket_available: float | None = None
         self.bucket_at = 0.0
+        self.rest_bucket_level = 0.0  # REST requests in the bucket (rest_admin.bucket)
+        self.rest_bucket_at = 0.0
+        self.events: list[dict] = []  # REST Event log of run-time changes (rest_admin.events)
         self.webhook_log: list[dict] = []
         self.bulk_ops: dict[int, object] = {}
         self.metafields: dict[tuple, dict] = {}

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 import httpx
 import orjson
 
+from shopsim.rest_admin import events
 from shopsim.signing import sign_body
 
 RETRY_DELAYS = [60 * 2**k for k in range(8)]  # 1 min … 128 min, ≈ 4.25 h in total
@@ -79,7 +80,8 @@ class Hub:
 
     # emitting -----------------------------------------------------------------------
     def emit(self, shop, topic: str, payload: dict, event_id: str | None = None) -> str:
-        """Queue deliveries of `topic` for every target; return the event id."""
+        """Record the change's Event, queue deliveries of `topic` to every target; return the id."""
+        events.record(shop, topic, payload)
         event_id = event_id or str(uuid.uuid4())
         body = orjson.dumps(payload)
         triggered = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
