@@ -6,6 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("shoplink.api.urls")),
+    path("commerce/", include("shoplink.commerce.urls")),
     path("integrations/shopify/", include("shoplink.integrations.shopify.urls")),
     path("", include("shoplink.web.urls")),
 ]
