@@ -1,5 +1,7 @@
 """Local development and the demo: generated secrets, DEBUG on."""
 
+import os
+
 from config.settings.base import *  # noqa: F403
 from config.settings.base import SECRET_KEY as _SECRET_KEY
 
@@ -13,6 +15,11 @@ if not SHOPIFY_API_KEY:  # noqa: F405
     SHOPIFY_API_KEY = "shoplink-demo"
 if not SHOPIFY_API_SECRET:  # noqa: F405
     SHOPIFY_API_SECRET = "shoplink-demo-secret"
+# The demo's receivers run on this machine: plain HTTP to loopback is allowed here only.
+if not os.environ.get("HOOKS_REQUIRE_HTTPS"):
+    HOOKS_REQUIRE_HTTPS = False
+if not HOOKS_ALLOWED_NETWORKS:  # noqa: F405
+    HOOKS_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
 # Serve static files straight from the apps (no collectstatic needed for the demo).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
