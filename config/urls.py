@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("shoplink.api.urls")),
     path("commerce/", include("shoplink.commerce.urls")),
+    path("integrations/endpoints/", include("shoplink.hooks.urls")),
     path("integrations/shopify/", include("shoplink.integrations.shopify.urls")),
     path("", include("shoplink.web.urls")),
 ]

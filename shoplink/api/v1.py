@@ -9,6 +9,7 @@ from shoplink.api.models import ApiKey, hash_key
 from shoplink.api.services import NotFound
 from shoplink.api.v1_commerce import router as commerce_router
 from shoplink.api.v1_data import router as data_router
+from shoplink.api.v1_endpoints import router as endpoints_router
 from shoplink.api.v1_stores import router as stores_router
 from shoplink.core.errors import ValidationFailed
 
@@ -44,6 +45,7 @@ api = NinjaAPI(
 api.add_router("/", data_router)
 api.add_router("/", stores_router)
 api.add_router("/", commerce_router)
+api.add_router("/", endpoints_router)
 
 
 @api.exception_handler(ValidationFailed)
