@@ -210,9 +210,9 @@ def list_checkouts(project, f: CheckoutFilter) -> QuerySet:
     elif f.state == "abandoned":
         qs = qs.filter(open_, abandoned_event_at__isnull=False)
     elif f.state == "recovered":
-        qs = qs.filter(has_order=True, abandoned_event_at__isnull=False)
+        qs = qs.filter(~open_, abandoned_event_at__isnull=False)
     elif f.state == "completed":
-        qs = qs.filter(Q(completed_at__isnull=False) | Q(has_order=True))
+        qs = qs.filter(~open_, abandoned_event_at__isnull=True)
     return qs.select_related("contact").order_by("-source_updated_at", "-id")
 
 

@@ -177,16 +177,19 @@ def test_checkout_states_follow_the_60_minute_rule(viewer_client, project, froze
     f.checkout(project, "abandoned-tok", contact=contact, abandoned_event_at=f.T0)
     f.checkout(project, "recovered-tok", contact=contact, abandoned_event_at=f.T0)
     f.order(project, 1, contact=contact, checkout_token="recovered-tok")
+    f.checkout(project, "completed-tok", contact=contact, completed_at=f.T0)
     url = reverse("commerce:checkouts")
+    all_tokens = ("waiting-tok", "abandoned-tok", "recovered-tok", "completed-tok")
 
     def tokens(state):
         body = viewer_client.get(url, {"state": state}).content.decode()
-        return sorted(t for t in ("waiting-tok", "abandoned-tok", "recovered-tok") if t in body)
+        return sorted(t for t in all_tokens if t in body)
 
     assert tokens("waiting") == ["waiting-tok"]
     assert tokens("abandoned") == ["abandoned-tok"]
     assert tokens("recovered") == ["recovered-tok"]
     assert tokens("open") == ["abandoned-tok", "waiting-tok"]
+    assert tokens("completed") == ["completed-tok"]
     body = viewer_client.get(url).content.decode()
     assert "abandoned at 13:00 if untouched" in body  # T0 + 60 minutes
     assert "by order" in body and "#1001" in body
