@@ -62,3 +62,30 @@ def test_another_projects_endpoint_is_404(admin_client, receiver):
     assert admin_client.get(reverse("hooks:endpoint", args=[other.pk])).status_code == 404
     action = reverse("hooks:endpoint_action", args=[other.pk, "reveal"])
     assert admin_client.post(action).status_code == 404
+
+
+def test_the_log_and_the_list_cost_the_same_queries_for_few_or_many_rows(
+    admin_client, project, receiver
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shoplink.hooks import services
+
+    endpoint, _ = services.create_endpoint(project, receiver.url)
+
+    def add(n):
+        for _ in range(n):
+            services.create_endpoint(project, receiver.url)
+            Delivery.objects.create(endpoint=endpoint, name="shoplink.test")
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert admin_client.get(url).status_code == 200
+        return len(ctx)
+
+    detail = reverse("hooks:endpoint", args=[endpoint.pk])
+    add(3)
+    few = (queries(detail), queries(reverse("hooks:endpoints")))
+    add(40)
+    assert (queries(detail), queries(reverse("hooks:endpoints"))) == few
