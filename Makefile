@@ -26,7 +26,9 @@ demo: setup
 
 test: setup browsers
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-logo
 	$(PY) -m pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: setup
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-logo

@@ -112,8 +112,8 @@ def _import(sim: _Sim, domain: str):
     from django.conf import settings
 
     from shoplink.audience.services import create_list
-    from shoplink.integrations.shopify import sync
     from shoplink.integrations.shopify.models import EntitySync
+    from shoplink.integrations.shopify.sync import runs as sync
     from shoplink.integrations.shopify.tests.sync_support import connect_store
     from shoplink.projects.services import create_project
 
@@ -158,8 +158,8 @@ def _baseline(store, gids: dict[str, str]) -> tuple[int, float]:
     import orjson
     from django.db import connection, transaction
 
-    from shoplink.integrations.shopify import queries
-    from shoplink.integrations.shopify.client import client_for
+    from shoplink.integrations.shopify.api import queries
+    from shoplink.integrations.shopify.connection.access import client_for
 
     client = client_for(store)
     with connection.cursor() as cursor:

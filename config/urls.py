@@ -8,7 +8,7 @@ urlpatterns = [
     path("api/", include("shoplink.api.urls")),
     path("commerce/", include("shoplink.commerce.urls")),
     path("integrations/endpoints/", include("shoplink.hooks.urls")),
-    path("integrations/shopify/", include("shoplink.integrations.shopify.urls")),
+    path("integrations/shopify/", include("shoplink.integrations.shopify.ui.urls")),
     path("", include("shoplink.web.urls")),
 ]
 

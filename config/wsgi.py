@@ -19,9 +19,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
 django_application = get_wsgi_application()
 
 # Imported after setup: the receiver needs the app registry.
-from shoplink.integrations.shopify import webhooks  # noqa: E402
+from shoplink.integrations.shopify.webhooks import receiver as webhooks  # noqa: E402
 
-log = logging.getLogger("shoplink.integrations.shopify.webhooks")
+log = logging.getLogger("shoplink.integrations.shopify.webhooks.receiver")
 
 # The path ``config/urls.py`` routes to ``webhooks.receive``; only POST is short-cut, so
 # other methods still get Django's 405.

@@ -120,6 +120,9 @@ else:
         "consumer": {"workers": env_int("WORKER_THREADS", 4), "worker_type": "thread"},
     }
 
+# --- Monitoring: /metrics (Prometheus text) is served only with this bearer token set.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+
 # --- Token encryption (MultiFernet; newest key first).
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 

@@ -160,20 +160,3 @@ def set_api_consent(project, external_id: str, channel: str, state: str):
     if contact is None:
         raise NotFound(f"No contact with external_id {external_id} in this project.")
     return audience.set_local_consent(contact, channel, state)
-
-
-# --- stores ---------------------------------------------------------------------------
-
-
-def apply_store_settings(store, changes: dict[str, Any]) -> None:
-    """Apply sync-setting changes as the drawer does, one toggle at a time (D14)."""
-    from shoplink.integrations.shopify import sync_settings
-
-    choice = changes.pop("customer_list", None)
-    for name, on in changes.items():
-        if getattr(store, name) != on:
-            sync_settings.set_toggle(store, name, bool(on))
-    if choice is not None:
-        if not store.sync_customers:
-            raise ValidationFailed("Turn on Customer profiles before choosing a customer list.")
-        sync_settings.assign_list(store, str(choice))

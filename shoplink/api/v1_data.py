@@ -133,7 +133,8 @@ class ConsentStateOut(Schema):
     channel: str
     state: str
     marketable: bool
-    shopify_state: str
+    source_state: str = Field(description="The source's own raw state, as it sent it")
+    shopify_state: str = Field(description="Deprecated: the same value as source_state")
     opt_in_level: str
     collected_from: str
     consent_updated_at: dt.datetime | None
@@ -168,8 +169,13 @@ def _contact_out(contact) -> dict:
     }
     out["consents"] = [
         {
-            **{k: getattr(c, k) for k in ConsentStateOut.model_fields if k != "marketable"},
+            **{
+                k: getattr(c, k)
+                for k in ConsentStateOut.model_fields
+                if k not in ("marketable", "shopify_state")
+            },
             "marketable": c.marketable,
+            "shopify_state": c.source_state,
         }
         for c in contact.consents.all()
     ]

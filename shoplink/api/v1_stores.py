@@ -2,8 +2,8 @@
 
 Everything the Integrations page can do to a store: start a sync or Re-sync, retry
 one entity, run a health check, disconnect, delete (with the typed domain, D30) and
-see what the next write-back pass would write. Each action calls the one service the
-owning module exposes (``sync``, ``health``, ``lifecycle``, ``writeback_preview``).
+see what the next write-back pass would write. Each action calls the same function of
+``integrations/shopify/services.py`` as the Integrations page, so both follow one policy.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import datetime as dt
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
+from shoplink.core.errors import ValidationFailed
+from shoplink.integrations.shopify import services as shopify
 from shoplink.integrations.shopify.models import Entity, EntitySync, ShopifyStore
 
 router = Router(tags=["stores"])
@@ -64,13 +66,11 @@ def _store(request, store_id: int) -> ShopifyStore:
 
 
 def _entities(store: ShopifyStore, rows: dict[str, EntitySync]) -> list[dict]:
-    from shoplink.integrations.shopify.sync import entity_enabled
-
     out = []
     for entity in Entity.values:
         es = rows.get(entity)
         if es is None:
-            state = "pending" if entity_enabled(store, entity) else "off"
+            state = "pending" if shopify.entity_enabled(store, entity) else "off"
             out.append(
                 {"entity": entity, "state": state, "done": 0, "total": None, "last_synced_at": None}
             )
@@ -88,8 +88,6 @@ def _entities(store: ShopifyStore, rows: dict[str, EntitySync]) -> list[dict]:
 
 
 def _store_out(store: ShopifyStore) -> dict:
-    from shoplink.integrations.shopify.status import READINESS_LABELS, status_reason
-
     rows = {es.entity: es for es in store.entity_syncs.all()}
     return {
         "id": store.pk,
@@ -97,11 +95,11 @@ def _store_out(store: ShopifyStore) -> dict:
         "name": store.name,
         "status": store.status,
         "status_label": store.get_status_display(),
-        "status_reason": status_reason(store),
+        "status_reason": shopify.status_reason(store),
         # In the documented order: PostgreSQL's jsonb does not keep key order.
         "readiness": {
             label: (store.readiness or {})[label]
-            for label in READINESS_LABELS
+            for label in shopify.READINESS_LABELS
             if label in (store.readiness or {})
         },
         "last_health_check_at": store.last_health_check_at,
@@ -133,14 +131,11 @@ class ActionOut(Schema):
 
 def _act(fn, *args, **kwargs):
     """Call an owning module's action; "not now" is a 409, Shopify trouble a 502."""
-    from shoplink.core.errors import ValidationFailed
-    from shoplink.integrations.shopify.errors import ShopifyError
-
     try:
         return fn(*args, **kwargs)
     except ValidationFailed as e:
         raise HttpError(409, e.message) from e
-    except ShopifyError as e:
+    except shopify.ShopifyError as e:
         raise HttpError(502, e.user_message) from e
 
 
@@ -155,14 +150,8 @@ def _after(store: ShopifyStore, message: str) -> dict:
     summary="Start the initial sync, or a Re-sync once one has run",
 )
 def start_sync(request, store_id: int):
-    from shoplink.integrations.shopify import sync
-
     store = _store(request, store_id)
-    kind = "resync" if store.initial_sync_completed_at else "initial"
-    _act(sync.start_sync, store, kind=kind)
-    return Status(
-        202, _after(store, "Sync rerun started" if kind == "resync" else "Initial sync started")
-    )
+    return Status(202, _after(store, _act(shopify.start_sync, store)))
 
 
 @router.post(
@@ -171,13 +160,10 @@ def start_sync(request, store_id: int):
     summary="Retry one entity (customers, orders, products, collections)",
 )
 def retry_entity(request, store_id: int, entity: str):
-    from shoplink.integrations.shopify import sync
-
     store = _store(request, store_id)
     if entity not in Entity.values:
         raise HttpError(400, f"Unknown entity {entity!r}; use one of {', '.join(Entity.values)}.")
-    _act(sync.retry_entity, store, entity)
-    return Status(202, _after(store, f"Retry of {Entity(entity).label} started"))
+    return Status(202, _after(store, _act(shopify.retry_entity, store, entity)))
 
 
 class HealthOut(Schema):
@@ -189,21 +175,16 @@ class HealthOut(Schema):
 
 @router.post("/stores/{store_id}/health-check", response=HealthOut, summary="Run a health check")
 def health_check(request, store_id: int):
-    from shoplink.integrations.shopify import health
-
     store = _store(request, store_id)
-    check = _act(health.run_health_check, store, trigger="manual")
-    message = "Health check completed" if check.passed else "Health check failed"
+    check = _act(shopify.run_health_check, store)
+    message = shopify.health_message(check)
     return {**_after(store, message), "passed": check.passed, "results": check.results}
 
 
 @router.post("/stores/{store_id}/disconnect", response=ActionOut, summary="Disconnect a store")
 def disconnect(request, store_id: int):
-    from shoplink.integrations.shopify import lifecycle
-
     store = _store(request, store_id)
-    _act(lifecycle.disconnect_store, store)
-    return _after(store, lifecycle.MSG_DISCONNECTED)
+    return _after(store, _act(shopify.disconnect_store, store))
 
 
 class DeleteIn(Schema):
@@ -216,12 +197,10 @@ class DeleteIn(Schema):
     summary="Delete a store and its data (type the domain to confirm; irreversible)",
 )
 def delete(request, store_id: int, payload: DeleteIn):
-    from shoplink.integrations.shopify import lifecycle
-
     store = _store(request, store_id)
     if payload.confirm_domain.strip().lower() != store.domain:
         raise HttpError(400, f"To delete, confirm_domain must be the store domain {store.domain}.")
-    _act(lifecycle.start_delete, store)
+    _act(shopify.delete_store, store)
     if not ShopifyStore.objects.filter(pk=store.pk).exists():  # an immediate queue ran it
         return Status(202, {"message": "Store deleted", "store": _store_out(store)})
     return Status(202, _after(store, "Deleting…"))
@@ -273,10 +252,8 @@ class SettingsIn(Schema):
     summary="Change sync settings (toggles, customer list); omitted fields are kept",
 )
 def update_settings(request, store_id: int, payload: SettingsIn):
-    from shoplink.api.services import apply_store_settings
-
     store = _store(request, store_id)
-    _act(apply_store_settings, store, payload.dict(exclude_none=True))
+    _act(shopify.apply_settings, store, payload.dict(exclude_none=True))
     return _after(store, "Settings saved")
 
 
@@ -302,6 +279,4 @@ class PreviewOut(Schema):
     summary="Dry run: what the next Data to Shopify pass would write",
 )
 def writeback_preview(request, store_id: int):
-    from shoplink.integrations.shopify import writeback_preview as preview
-
-    return preview.build_preview(_store(request, store_id)).as_json()
+    return shopify.writeback_preview(_store(request, store_id)).as_json()

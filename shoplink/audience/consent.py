@@ -1,15 +1,15 @@
 """Marketing-consent rules (DECISIONS D20), as pure functions over plain values.
 
-Owns three questions and nothing else (no models, no Django imports):
+Owns two questions and nothing else (no models, no Django imports, no source's own
+vocabulary: each integration maps its states to ours):
 
-* what *our* state is for a Shopify consent state (:func:`map_shopify_state`);
 * may this contact receive marketing on this channel (:func:`is_marketable`);
 * should an incoming consent change replace the one we hold (:func:`resolve_incoming`).
 
-The raw Shopify state, opt-in level, collected-from and consent time are provenance:
+The source's raw state, opt-in level, collected-from and consent time are provenance:
 callers store them on every delivery. Only our ``state`` is guarded by
-:func:`resolve_incoming`, and :func:`is_marketable` looks at both, so a Shopify
-unsubscribe is honoured even when our own state was not replaced.
+:func:`resolve_incoming`, and :func:`is_marketable` looks at the source's opt-out too,
+so a source's unsubscribe is honoured even when our own state was not replaced.
 """
 
 from __future__ import annotations
@@ -25,61 +25,20 @@ STATES = (SUBSCRIBED, OPTED_IN, UNSUBSCRIBED, NOT_SUBSCRIBED, PENDING)
 
 MARKETABLE_STATES = frozenset({SUBSCRIBED, OPTED_IN})
 # States that move a contact towards receiving marketing; these are the "opt-ins" a
-# Shopify delivery may not use to undo a newer local unsubscribe.
+# source's delivery may not use to undo a newer local unsubscribe.
 OPT_IN_STATES = frozenset({SUBSCRIBED, OPTED_IN, PENDING})
 
-SOURCE_SHOPIFY = "shopify"
-
-# Shopify's CustomerEmailMarketingState / CustomerSmsMarketingState values
-# (PLATFORM.md §5.1). Webhooks send them lower-case, GraphQL upper-case.
-SHOPIFY_SUBSCRIBED = "SUBSCRIBED"
-SHOPIFY_NOT_SUBSCRIBED = "NOT_SUBSCRIBED"
-SHOPIFY_PENDING = "PENDING"
-SHOPIFY_UNSUBSCRIBED = "UNSUBSCRIBED"
-SHOPIFY_REDACTED = "REDACTED"
-SHOPIFY_INVALID = "INVALID"
-SHOPIFY_OPTED_OUT_STATES = frozenset({SHOPIFY_UNSUBSCRIBED, SHOPIFY_REDACTED, SHOPIFY_INVALID})
-CONFIRMED_OPT_IN = "CONFIRMED_OPT_IN"
-
-_STATE_MAP = {
-    SHOPIFY_SUBSCRIBED: SUBSCRIBED,
-    SHOPIFY_NOT_SUBSCRIBED: NOT_SUBSCRIBED,
-    SHOPIFY_PENDING: PENDING,
-    SHOPIFY_UNSUBSCRIBED: UNSUBSCRIBED,
-    SHOPIFY_REDACTED: UNSUBSCRIBED,
-    SHOPIFY_INVALID: UNSUBSCRIBED,
-}
+# Who set a consent state on our side (unsubscribe links, the API, SMS keywords).
+LOCAL = "local"
 
 
-def _upper(value: str | None) -> str:
-    return (value or "").strip().upper()
+def is_marketable(state: str | None, source_opted_out: bool) -> bool:
+    """Say whether marketing may be sent: our state allows it and the source does not forbid it.
 
-
-def map_shopify_state(shopify_state: str | None, opt_in_level: str | None) -> str:
-    """Return our state for a Shopify marketing state and opt-in level (D20).
-
-    ``SUBSCRIBED`` becomes ``opted_in`` only with ``CONFIRMED_OPT_IN`` (double opt-in),
-    otherwise ``subscribed``. A null state (seen in the 2026-07 SMS consent sample) and
-    any value Shopify may add later map to ``not_subscribed``: when in doubt, do not
-    market.
+    A contact the source of record says is opted out (an integration decides which of
+    its raw states mean that) is never marketable, whatever our state says (D20).
     """
-    state = _upper(shopify_state)
-    ours = _STATE_MAP.get(state, NOT_SUBSCRIBED)
-    if ours == SUBSCRIBED and _upper(opt_in_level) == CONFIRMED_OPT_IN:
-        return OPTED_IN
-    return ours
-
-
-def is_marketable(state: str | None, shopify_state: str | None) -> bool:
-    """Say whether marketing may be sent: our state allows it and Shopify does not forbid it.
-
-    A contact unsubscribed in Shopify (``UNSUBSCRIBED``, ``REDACTED``, ``INVALID``) is
-    never marketable, whatever our state says (D20). ``shopify_state`` is None for a
-    contact Shopify has no opinion on.
-    """
-    if state not in MARKETABLE_STATES:
-        return False
-    return _upper(shopify_state) not in SHOPIFY_OPTED_OUT_STATES
+    return state in MARKETABLE_STATES and not source_opted_out
 
 
 def resolve_incoming(
@@ -88,14 +47,16 @@ def resolve_incoming(
     current_time: datetime | None,
     incoming_state: str,
     incoming_time: datetime | None,
+    *,
+    incoming_source: str,
 ) -> bool:
-    """Say whether an incoming *Shopify* consent state should replace our current one.
+    """Say whether a consent state from ``incoming_source`` should replace our current one.
 
-    D20: the newer timestamp wins, except that a Shopify opt-in never overrides a newer
-    local unsubscribe. Concretely:
+    D20: the newer timestamp wins, except that a source's opt-in never overrides a newer
+    unsubscribe made elsewhere (locally: our links, the API). Concretely:
 
     * nothing held yet, or no time on what we hold → apply;
-    * a Shopify opt-in (subscribed, opted_in, pending) against a *local* unsubscribe
+    * an opt-in (subscribed, opted_in, pending) against an unsubscribe set elsewhere
       applies only when strictly newer; a tie or a missing incoming time keeps the
       unsubscribe (retries replay old payloads, PLATFORM.md §2.2, so "unknown time"
       must never re-subscribe anyone);
@@ -105,7 +66,7 @@ def resolve_incoming(
     """
     if current_state is None or current_time is None:
         return True
-    local_unsubscribe = current_state == UNSUBSCRIBED and current_source != SOURCE_SHOPIFY
+    local_unsubscribe = current_state == UNSUBSCRIBED and current_source != incoming_source
     if local_unsubscribe and incoming_state in OPT_IN_STATES:
         return incoming_time is not None and incoming_time > current_time
     if incoming_time is None:

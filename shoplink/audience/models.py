@@ -121,7 +121,7 @@ class ConsentState(models.TextChoices):
 
 
 class Consent(models.Model):
-    """A contact's consent on one channel, with Shopify's raw state and provenance."""
+    """A contact's consent on one channel, with the source's raw state and provenance."""
 
     # No index of its own: the unique constraint below leads with it and serves every lookup
     # by it (and the cascade); one index write fewer per imported row.
@@ -132,9 +132,13 @@ class Consent(models.Model):
     state = models.CharField(
         max_length=16, choices=ConsentState.choices, default=ConsentState.NOT_SUBSCRIBED
     )
-    # Who set ``state`` last: "shopify" or "local" (our own unsubscribe links, the API).
+    # Who set ``state`` last: a source (an integration's name, e.g. "shopify") or
+    # "local" (our own unsubscribe links, the API).
     state_source = models.CharField(max_length=16, default="local")
-    shopify_state = models.CharField(max_length=24, blank=True, default="")
+    # The source's own raw state (provenance, shown as it came) and whether the source
+    # says marketing is forbidden; the integration's mapping decides the latter.
+    source_state = models.CharField(max_length=24, blank=True, default="")
+    source_opted_out = models.BooleanField(default=False)
     opt_in_level = models.CharField(max_length=40, blank=True, default="")
     collected_from = models.CharField(max_length=40, blank=True, default="")
     consent_updated_at = models.DateTimeField(null=True, blank=True)
@@ -149,4 +153,4 @@ class Consent(models.Model):
     def marketable(self) -> bool:
         from shoplink.audience.consent import is_marketable
 
-        return is_marketable(self.state, self.shopify_state)
+        return is_marketable(self.state, self.source_opted_out)

@@ -283,6 +283,19 @@ _ATTRIBUTE_CHUNK = 2000
 # --- Lists ---------------------------------------------------------------------------
 
 
+def mark_deleted_in_source(contact_ids: Iterable[int]) -> int:
+    """Mark contacts their source deleted (they stay, with their history); return how many."""
+    return Contact.objects.filter(pk__in=list(contact_ids), deleted_in_source=False).update(
+        deleted_in_source=True
+    )
+
+
+def set_tags(contact: Contact, tags: list[str]) -> None:
+    """Replace a contact's tags (the source said which were added and removed)."""
+    Contact.objects.filter(pk=contact.pk).update(tags=tags)
+    contact.tags = tags
+
+
 def create_list(project, name: str, *, created_by_source: str = "") -> ContactList:
     """Create a static list; names need not be unique but must not be blank."""
     name = (name or "").strip()
@@ -340,14 +353,15 @@ def recount_list(contact_list: ContactList) -> int:
 
 @dataclass
 class ConsentInput:
-    """Incoming consent from a source (mapping.ConsentRecord has the same fields)."""
+    """Incoming consent from a source (an integration's consent record has these fields)."""
 
     channel: str
     state: str
-    shopify_state: str = ""
+    source_state: str = ""
     opt_in_level: str | None = None
     collected_from: str | None = None
     consent_updated_at: dt.datetime | None = None
+    source_opted_out: bool = False
 
 
 @dataclass(slots=True)
@@ -356,14 +370,13 @@ class ConsentChange:
     channel: str
     state: str
     previous_state: str | None
-    shopify_state: str
+    source_state: str
+    source_opted_out: bool
     opt_in_level: str
     consent_updated_at: dt.datetime | None
 
 
-def apply_source_consents(
-    items: Sequence[tuple[int, Any]], *, source: str = "shopify"
-) -> list[ConsentChange]:
+def apply_source_consents(items: Sequence[tuple[int, Any]], *, source: str) -> list[ConsentChange]:
     """Apply consent read from a source to contacts, set-wise, by the D20 rules.
 
     ``items`` are ``(contact_id, ConsentInput-like)``. Returns the changes that altered
@@ -396,7 +409,8 @@ def apply_source_consents(
                 channel=incoming.channel,
                 state=incoming.state,
                 state_source=source,
-                shopify_state=incoming.shopify_state or "",
+                source_state=incoming.source_state or "",
+                source_opted_out=incoming.source_opted_out,
                 opt_in_level=level,
                 collected_from=incoming.collected_from or "",
                 consent_updated_at=incoming.consent_updated_at,
@@ -406,13 +420,15 @@ def apply_source_consents(
             changes.append(_consent_change(row, None))
             continue
         if (
-            row.shopify_state == (incoming.shopify_state or "")
+            row.source_state == (incoming.source_state or "")
+            and row.source_opted_out == incoming.source_opted_out
             and row.opt_in_level == level
             and row.consent_updated_at == incoming.consent_updated_at
         ):
             continue  # an echo or a duplicate: nothing new
         previous = row.state
-        row.shopify_state = incoming.shopify_state or ""
+        row.source_state = incoming.source_state or ""
+        row.source_opted_out = incoming.source_opted_out
         row.opt_in_level = level
         row.collected_from = incoming.collected_from or row.collected_from
         if consent_rules.resolve_incoming(
@@ -421,6 +437,7 @@ def apply_source_consents(
             row.consent_updated_at,
             incoming.state,
             incoming.consent_updated_at,
+            incoming_source=source,
         ):
             row.state = incoming.state
             row.state_source = source
@@ -436,7 +453,8 @@ def apply_source_consents(
             [
                 "state",
                 "state_source",
-                "shopify_state",
+                "source_state",
+                "source_opted_out",
                 "opt_in_level",
                 "collected_from",
                 "consent_updated_at",
@@ -458,7 +476,8 @@ def _create_consents(items: Sequence[tuple[int, Any]], source: str) -> list[Cons
     if len(set(zip(cids, channels, strict=True))) != len(items):
         return None
     states = [c.state for c in incoming]
-    shopify_states = [c.shopify_state or "" for c in incoming]
+    source_states = [c.source_state or "" for c in incoming]
+    opted_out = [bool(c.source_opted_out) for c in incoming]
     levels = [c.opt_in_level or "" for c in incoming]
     collected = [c.collected_from or "" for c in incoming]
     updated_at = [c.consent_updated_at for c in incoming]
@@ -466,20 +485,21 @@ def _create_consents(items: Sequence[tuple[int, Any]], source: str) -> list[Cons
         "contact_id",
         "channel",
         "state",
-        "shopify_state",
+        "source_state",
+        "source_opted_out",
         "opt_in_level",
         "collected_from",
         "consent_updated_at",
     ]
-    columns = [cids, channels, states, shopify_states, levels, collected, updated_at]
+    columns = [cids, channels, states, source_states, opted_out, levels, collected, updated_at]
     with transaction.atomic():
         insert_columns(
             Consent, names, columns, constants={"state_source": source}, ignore_conflicts=True
         )
     return [
-        ConsentChange(cid, channel, state, None, shopify_state, level, at)
-        for cid, channel, state, shopify_state, level, at in zip(
-            cids, channels, states, shopify_states, levels, updated_at, strict=True
+        ConsentChange(cid, channel, state, None, raw, out, level, at)
+        for cid, channel, state, raw, out, level, at in zip(
+            cids, channels, states, source_states, opted_out, levels, updated_at, strict=True
         )
     ]
 
@@ -492,7 +512,8 @@ class _NewConsent:
     channel: str
     state: str
     state_source: str
-    shopify_state: str
+    source_state: str
+    source_opted_out: bool
     opt_in_level: str
     collected_from: str
     consent_updated_at: dt.datetime | None
@@ -505,7 +526,8 @@ def _consent_change(row: Consent, previous: str | None) -> ConsentChange:
         channel=row.channel,
         state=row.state,
         previous_state=previous,
-        shopify_state=row.shopify_state,
+        source_state=row.source_state,
+        source_opted_out=row.source_opted_out,
         opt_in_level=row.opt_in_level,
         consent_updated_at=row.consent_updated_at,
     )
@@ -523,7 +545,7 @@ def set_local_consent(contact: Contact, channel: str, state: str) -> Consent:
     with transaction.atomic():
         row, _ = Consent.objects.select_for_update().get_or_create(contact=contact, channel=channel)
         row.state = state
-        row.state_source = "local"
+        row.state_source = consent_rules.LOCAL
         row.consent_updated_at = clock.now()
         row.save()
         transaction.on_commit(
@@ -539,4 +561,4 @@ def may_receive_marketing(contact: Contact, channel: str) -> bool:
     row = Consent.objects.filter(contact=contact, channel=channel).first()
     if row is None:
         return False
-    return consent_rules.is_marketable(row.state, row.shopify_state)
+    return consent_rules.is_marketable(row.state, row.source_opted_out)

@@ -227,3 +227,44 @@ def recompute_rfm(project, source: str) -> dict[str, int]:
     for seg in segments.values():
         counts[seg] = counts.get(seg, 0) + 1
     return counts
+
+
+def mark_checkouts_abandoned(checkout_ids: Iterable[int], at) -> int:
+    """Record that these checkouts' abandonment was announced (each is announced once)."""
+    return Checkout.objects.filter(pk__in=list(checkout_ids)).update(abandoned_event_at=at)
+
+
+# --- erasure ----------------------------------------------------------------------------
+
+
+def erase_source(project, source: str) -> dict[str, int]:
+    """Delete every order, checkout, cart, product and collection from ``source``."""
+    return {
+        name: model.objects.filter(project=project, source=source).delete()[0]
+        for name, model in (
+            ("orders", Order),
+            ("checkouts", Checkout),
+            ("carts", Cart),
+            ("products", Product),
+            ("collections", Collection),
+        )
+    }
+
+
+def redact_customer_records(
+    project, source: str, customer_id: str | None, order_ids: Sequence[str]
+) -> dict[str, int]:
+    """Erase the personal fields of a customer's orders and checkouts from ``source``.
+
+    Orders keep their amounts (the merchant's figures); email and address go.
+    """
+    orders = Order.objects.filter(project=project, source=source).filter(
+        Q(external_id__in=list(order_ids)) | Q(customer_external_id=customer_id or "-")
+    )
+    checkouts = Checkout.objects.filter(
+        project=project, source=source, customer_external_id=customer_id or "-"
+    )
+    return {
+        "orders": orders.update(email="", shipping_address=None),
+        "checkouts": checkouts.update(email="", abandoned_checkout_url=""),
+    }

@@ -86,3 +86,26 @@ def _announce(project) -> None:
                 log.error("events_recorded listener %s failed", receiver, exc_info=result)
 
     transaction.on_commit(send)
+
+
+def erase_source_events(project, source: str) -> int:
+    """Delete every event that came from ``source``; return how many."""
+    return Event.objects.filter(project=project, source=source).delete()[0]
+
+
+def erase_customer_events(project, source: str, *, contact, customer_id: str | None) -> int:
+    """Delete ``source``'s events about one person (by contact, or by the source's id)."""
+    deleted = 0
+    if contact is not None:
+        deleted += Event.objects.filter(contact=contact, source=source).delete()[0]
+    if customer_id:
+        # Events whose contact was never linked still name the customer by external id.
+        deleted += Event.objects.filter(
+            project=project, source=source, contact_external_id=customer_id
+        ).delete()[0]
+    return deleted
+
+
+def contacts_with_events(project):
+    """A subquery of the ids of contacts that have events in ``project``."""
+    return Event.objects.filter(project=project).values("contact_id")

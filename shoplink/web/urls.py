@@ -17,4 +17,5 @@ urlpatterns = [
     path("lists/<int:list_id>/", views.list_detail, name="list"),
     path("events/", views.event_list, name="events"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", views.metrics, name="metrics"),
 ]

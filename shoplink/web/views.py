@@ -6,16 +6,20 @@ queries (no query per row), paginated.
 
 from __future__ import annotations
 
+import hmac
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from shoplink.audience.models import Contact, ContactList
 from shoplink.commerce import queries as commerce_queries
+from shoplink.core import metrics as core_metrics
 from shoplink.events.models import Event
 from shoplink.projects.middleware import SESSION_KEY
 from shoplink.projects.models import Role
@@ -141,6 +145,25 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"ok": True})
+
+
+def metrics(request):
+    """Operational gauges in Prometheus' text format, for the operator's monitoring.
+
+    Off (404) unless ``METRICS_TOKEN`` is set; then the scraper sends it as a bearer
+    token. The figures name no store or person, but they are still the operator's.
+    """
+    token = settings.METRICS_TOKEN
+    if not token:
+        raise Http404("Metrics are off (set METRICS_TOKEN).")
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        response = HttpResponse("A valid bearer token is required.\n", status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    return HttpResponse(
+        core_metrics.render(), content_type="text/plain; version=0.0.4; charset=utf-8"
+    )
 
 
 def error_403(request, exception=None):

@@ -36,7 +36,8 @@ def test_admin_logs_in_and_opens_each_page(page, login, screenshot, make_user, p
                     consent_updated_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
                 ),
             )
-        ]
+        ],
+        source="shopify",
     )
     add_to_list(create_list(project, "Demo store customers"), [contact.pk])
     record_events(

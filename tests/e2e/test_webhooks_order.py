@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 from shoplink.audience.models import Contact
 from shoplink.audience.services import create_list
 from shoplink.events.models import Event
-from shoplink.integrations.shopify import sync
 from shoplink.integrations.shopify.models import EntitySync
+from shoplink.integrations.shopify.sync import runs as sync
 from shoplink.integrations.shopify.tests.sync_support import connect_store, create_shop, wait_for
 
 PROFILE = {"customers": 3, "orders": 2, "products": 3, "collections": 1, "checkouts": 1}

@@ -10,7 +10,7 @@ from shoplink.integrations.shopify.tests.writeback_support import (
     create_customer,
     import_contact,
 )
-from shoplink.integrations.shopify.writeback import mark_profiles_pending
+from shoplink.integrations.shopify.writeback.profile import mark_profiles_pending
 from tests.e2e.connect_flows import menu_item
 
 

@@ -103,7 +103,8 @@ def test_marketability_follows_stored_consent(project):
     contact = Contact.objects.create(project=project, external_id="9")
     assert not may_receive_marketing(contact, "email")  # nothing recorded
     apply_source_consents(
-        [(contact.pk, ConsentInput("email", "subscribed", "SUBSCRIBED", consent_updated_at=T0))]
+        [(contact.pk, ConsentInput("email", "subscribed", "SUBSCRIBED", consent_updated_at=T0))],
+        source="shopify",
     )
     assert may_receive_marketing(contact, "email")
     set_local_consent(contact, "email", "unsubscribed")
@@ -111,14 +112,15 @@ def test_marketability_follows_stored_consent(project):
 
 
 @pytest.mark.django_db
-def test_shopify_unsubscribe_wins_over_local_subscribe(project):
+def test_a_source_opt_out_wins_over_local_subscribe(project):
     contact = Contact.objects.create(project=project, external_id="9")
     set_local_consent(contact, "sms", "subscribed")
-    apply_source_consents(
-        [(contact.pk, ConsentInput("sms", "unsubscribed", "UNSUBSCRIBED", consent_updated_at=T0))]
+    incoming = ConsentInput(
+        "sms", "unsubscribed", "UNSUBSCRIBED", consent_updated_at=T0, source_opted_out=True
     )
+    apply_source_consents([(contact.pk, incoming)], source="shopify")
     row = Consent.objects.get(contact=contact, channel="sms")
-    assert row.shopify_state == "UNSUBSCRIBED"
+    assert row.source_state == "UNSUBSCRIBED"
     assert not may_receive_marketing(contact, "sms")
 
 
@@ -126,8 +128,8 @@ def test_shopify_unsubscribe_wins_over_local_subscribe(project):
 def test_repeated_source_consent_reports_no_change(project):
     contact = Contact.objects.create(project=project, external_id="9")
     item = (contact.pk, ConsentInput("email", "subscribed", "SUBSCRIBED", consent_updated_at=T0))
-    assert len(apply_source_consents([item])) == 1
-    assert apply_source_consents([item]) == []
+    assert len(apply_source_consents([item], source="shopify")) == 1
+    assert apply_source_consents([item], source="shopify") == []
 
 
 @pytest.mark.django_db

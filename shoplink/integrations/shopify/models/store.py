@@ -123,3 +123,4 @@ class ActivityEntry(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        verbose_name_plural = "activity entries"

@@ -35,6 +35,7 @@ class WebhookDelivery(models.Model):
     note = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
+        verbose_name_plural = "webhook deliveries"
         indexes = [
             models.Index(fields=["state", "received_at"]),
             # A drain's "this shop's first attempts still received, oldest first".
@@ -47,6 +48,9 @@ class WebhookWake(models.Model):
 
     shop_domain = models.CharField(max_length=255, unique=True)
     queued = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = "webhook wake-up"
 
     def __str__(self) -> str:
         return f"{self.shop_domain} ({'queued' if self.queued else 'idle'})"

@@ -5,7 +5,7 @@ A tag because the drawer includes ``shopify/_activity.html`` with ``store`` only
 
 from django import template
 
-from shoplink.integrations.shopify.activity import store_activity as _store_activity
+from shoplink.integrations.shopify.ui.activity import store_activity as _store_activity
 
 register = template.Library()
 

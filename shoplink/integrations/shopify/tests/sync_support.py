@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 from django.conf import settings
 
-from shoplink.integrations.shopify import client, tokens
+from shoplink.integrations.shopify.api import client
+from shoplink.integrations.shopify.connection import tokens
 from shoplink.integrations.shopify.models import EntitySync, ShopifyStore
 
 SCOPES = "read_customers,read_orders,read_products"

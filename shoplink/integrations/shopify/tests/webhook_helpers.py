@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from shoplink.audience.services import create_list
 from shoplink.core import clock
+from shoplink.integrations.shopify.api.signing import webhook_hmac
 from shoplink.integrations.shopify.models import ShopifyStore
-from shoplink.integrations.shopify.signing import webhook_hmac
 
 FIXTURES = Path(__file__).parent / "fixtures" / "webhooks"
 

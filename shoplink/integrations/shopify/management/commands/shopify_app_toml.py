@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from shoplink.integrations.shopify.app_config import app_toml
+from shoplink.integrations.shopify.connection.app_config import app_toml
 
 
 class Command(BaseCommand):

@@ -1,0 +1,167 @@
+"""Join a bulk-operation JSONL result back into (parent, children) groups.
+
+Owns reading the file Shopify's ``url`` points at (PLATFORM.md §4): one JSON object
+per line, every connection node on its own line, children marked with ``__parentId``.
+With ``groupObjects: false`` (the 2026-01 default) children may come before their
+parent or far after it, so line order is never trusted (§9 trap 17, D16).
+
+Memory strategy — two passes over a spooled temp file:
+
+1. Stream the input once, writing each line to an anonymous temp file and keeping only
+   its byte offset: root offsets in file order, child offsets in one ``array('q')``
+   chained per parent (a second array holds each child's previous sibling), and one
+   ``int -> int`` dict entry per parent (its numeric id and type, its last child).
+   Memory grows with the *number* of lines (16 bytes per child, ~100 per parent),
+   never with their size, and the download is read exactly once. Lines are not parsed
+   here: ``__parentId`` is found in the raw bytes (JSON escapes quotes inside strings,
+   so the key cannot be faked by a value).
+2. For each root, in file order, seek to it and to its children, parse them, and yield
+   one complete group. Only one group is ever held in memory.
+
+Children whose parent never appears (a ``partialDataUrl`` file cut short, §4) are
+counted in :attr:`JsonlJoiner.orphan_count` and not yielded. Only one level of
+children is joined (our bulk queries nest at most one child connection); a line whose
+parent is itself a child is grouped under that child's id and reported as an orphan.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from array import array
+from collections.abc import Iterable, Iterator
+
+import orjson
+
+from shoplink.integrations.shopify.api.mapping import gid_type
+
+PARENT_KEY = "__parentId"
+
+
+class JsonlJoiner:
+    """Iterate ``(parent_node, children_by_type)`` groups from bulk JSONL bytes.
+
+    ``lines`` yields whole lines (bytes or str, newline optional; an item may hold
+    several lines); for raw byte chunks that can split a line (``httpx``'s
+    ``iter_bytes()``) use :meth:`from_chunks`. ``children_by_type`` maps the child GID's
+    type (``"LineItem"``, ``"ProductVariant"``, ``"Product"``…) to the child nodes in
+    file order. ``skip`` drops that many leading groups, so an import can resume from
+    its last checkpoint (D16) without re-upserting. Iterate once.
+    """
+
+    def __init__(self, lines: Iterable[bytes | str], *, skip: int = 0) -> None:
+        self._items = lines
+        self._chunked = False
+        self._skip = skip
+        self.line_count = 0
+        self.root_count = 0
+        self.orphan_count = 0
+        self._offsets = array("q")
+        self._previous = array("q")
+        self._types: dict[str, int] = {}
+
+    @classmethod
+    def from_chunks(cls, chunks: Iterable[bytes], *, skip: int = 0) -> JsonlJoiner:
+        """Build a joiner over raw byte chunks whose boundaries may fall mid-line."""
+        joiner = cls(chunks, skip=skip)
+        joiner._chunked = True
+        return joiner
+
+    def __iter__(self) -> Iterator[tuple[dict, dict[str, list[dict]]]]:
+        with tempfile.TemporaryFile() as spool:
+            roots, children = self._index(spool)
+            yield from self._groups(spool, roots, children)
+
+    def _lines(self) -> Iterator[bytes]:
+        if not self._chunked:
+            # Each item is one or more whole lines (a file, ``iter_lines()``, a blob).
+            for item in self._items:
+                data = item.encode() if isinstance(item, str) else item
+                yield from data.split(b"\n")
+            return
+        pending = b""
+        for chunk in self._items:
+            pending += chunk
+            *complete, pending = pending.split(b"\n")
+            yield from complete
+        yield pending
+
+    def _index(self, spool) -> tuple[array, dict]:
+        roots = array("q")
+        heads: dict = {}  # parent key -> index of its last child in self._offsets
+        offsets, previous = self._offsets, self._previous
+        offset = 0
+        for raw in self._lines():
+            line = raw.strip()
+            if not line:
+                continue
+            spool.write(line + b"\n")
+            self.line_count += 1
+            parent_id = _parent_id(line)
+            if parent_id is None:
+                roots.append(offset)
+            else:
+                key = self._key(parent_id)
+                previous.append(heads.get(key, -1))
+                heads[key] = len(offsets)
+                offsets.append(offset)
+            offset += len(line) + 1  # tell() per line was a measurable cost
+        self.root_count = len(roots)
+        return roots, heads
+
+    def _key(self, gid: str) -> int | str:
+        """A compact dict key for a GID: numeric id and type code in one int.
+
+        The type is part of the key so a grandchild (``LineItem/5`` as parent) never
+        joins a root with the same number (``Order/5``). Non-numeric ids keep the string.
+        """
+        kind, _, number = gid.rpartition("/")
+        if not number.isdigit():
+            return gid
+        code = self._types.setdefault(kind, len(self._types))
+        return int(number) * _TYPE_SLOTS + code if code < _TYPE_SLOTS else gid
+
+    @staticmethod
+    def _read(spool, offset: int) -> dict:
+        spool.seek(offset)
+        return orjson.loads(spool.readline())
+
+    def _groups(self, spool, roots: array, heads: dict):
+        offsets, previous = self._offsets, self._previous
+        joined = 0
+        for index, offset in enumerate(roots):
+            parent = self._read(spool, offset)
+            last = heads.pop(self._key(parent.get("id") or ""), -1)
+            if index < self._skip:
+                continue  # already upserted before the checkpoint
+            chain = []
+            while last >= 0:
+                chain.append(offsets[last])
+                last = previous[last]
+            joined += len(chain)
+            grouped: dict[str, list[dict]] = {}
+            for child_offset in reversed(chain):  # the chain runs last child first
+                child = self._read(spool, child_offset)
+                grouped.setdefault(gid_type(child.get("id", "")) or "", []).append(child)
+            yield parent, grouped
+        skipped = 0
+        for last in heads.values():
+            while last >= 0:
+                skipped += 1
+                last = previous[last]
+        self.orphan_count = skipped
+
+
+# Type codes per key (parent types in one file: the root and at most a few children).
+_TYPE_SLOTS = 64
+_PARENT = re.compile(rb'"__parentId"\s*:\s*"([^"\\]*)"')
+
+
+def _parent_id(line: bytes) -> str | None:
+    """The ``__parentId`` of a raw line, without parsing the rest of it."""
+    if b'"__parentId"' not in line:
+        return None
+    match = _PARENT.search(line)
+    if match:
+        return match.group(1).decode()
+    return orjson.loads(line).get(PARENT_KEY)  # an escaped id: let the parser decide

@@ -1,0 +1,201 @@
+"""Health check (D12) and the store-information refresh it shares with the connect flow.
+
+One check makes one test call (``SHOP_INFO``: shop fields plus granted scopes), then
+scores the five readiness items of the Store Details drawer:
+
+* **OAuth connected**: the grant is live (no 401/``invalid_grant``, not uninstalled).
+* **Token valid**: we hold an access token that has not expired (after any refresh).
+* **All scopes granted**: every scope :func:`grant.required_scopes` needs is granted.
+* **API responding**: the test call got a usable answer (5xx, timeouts, throttling and
+  frozen/locked shops fail it; a 401 is an answer, and fails OAuth connected instead).
+* **Initial sync complete**: one full sync finished.
+
+A pass clears Error and the D11 pause; any failure sets Error (D10). When the grant
+works and a sync has started (D8: nothing is subscribed before Start initial sync),
+the store's webhook subscriptions are compared with the expected set and missing
+ones re-created. Runs on demand, after each full sync and every 6 hours (tasks_connect).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shoplink.core import clock
+from shoplink.integrations.shopify.api import queries
+from shoplink.integrations.shopify.api.errors import (
+    ShopifyAuthError,
+    ShopifyError,
+    ShopifyStoreUnavailable,
+)
+from shoplink.integrations.shopify.api.scopes import parse_scopes
+from shoplink.integrations.shopify.connection import access, grant, status, subscriptions, tokens
+from shoplink.integrations.shopify.models import HealthCheck, ShopifyStore, StoreStatus
+
+OAUTH, TOKEN, SCOPES, API, INITIAL_SYNC = status.READINESS_LABELS
+MSG_COMPLETED = "Health check completed"
+MSG_FAILED = "Health check failed"
+# What the merchant should do per failed item (reference 2.7 failure → cause → fix).
+FIXES = {
+    OAUTH: "Reconnect the store from its card.",
+    TOKEN: "Reconnect the store from its card.",
+    SCOPES: "Reconnect to re-approve the full scope set.",
+    API: "Wait a few minutes, then run a fresh health check.",
+    INITIAL_SYNC: "Open Sync settings and run the initial sync.",
+}
+INFO_FIELDS = ["name", "email", "custom_domain", "plan", "currency", "country", "timezone"]
+
+
+def apply_shop_info(store: ShopifyStore, data: dict) -> None:
+    """Copy ``SHOP_INFO`` data onto ``store`` and save the store-information fields."""
+    shop = data.get("shop") or {}
+    host = ((shop.get("primaryDomain") or {}).get("host") or "").lower()
+    store.name = (shop.get("name") or store.name or store.domain.split(".")[0])[:255]
+    store.email = shop.get("email") or ""
+    # The primary domain is the myshopify one when no custom domain is set (reference 54).
+    store.custom_domain = host if host and host != store.domain else ""
+    store.plan = (shop.get("plan") or {}).get("displayName") or ""
+    store.currency = shop.get("currencyCode") or ""
+    store.country = (shop.get("billingAddress") or {}).get("country") or ""
+    store.timezone = shop.get("ianaTimezone") or ""
+    fields = list(INFO_FIELDS)
+    installation = data.get("currentAppInstallation")
+    if installation is not None:
+        store.granted_scopes = parse_scopes(
+            [s.get("handle", "") for s in installation.get("accessScopes") or []]
+        )
+        fields.append("granted_scopes")
+    ShopifyStore.objects.filter(pk=store.pk).update(
+        **{name: getattr(store, name) for name in fields}
+    )
+
+
+def refresh_store_info(store: ShopifyStore) -> bool:
+    """Best-effort refresh right after connecting; a failure is recorded, not raised."""
+    try:
+        data = access.client_for(store).graphql(queries.SHOP_INFO)
+    except ShopifyError as e:
+        status.record_failure(store, "store_info", e)
+        return False
+    apply_shop_info(store, data)
+    return True
+
+
+def _test_call(store: ShopifyStore) -> tuple[dict | None, ShopifyError | None]:
+    try:
+        return access.client_for(store).graphql(queries.SHOP_INFO), None
+    except ShopifyError as e:
+        return None, e
+
+
+def _score(store: ShopifyStore, data: dict | None, error: ShopifyError | None) -> dict:
+    # Only a refused grant proves OAuth is gone; a scope-related Reconnect required or a
+    # 5xx says nothing about it (the test call either reached Shopify with it or not).
+    auth_lost = isinstance(error, ShopifyAuthError) or not store.access_token_enc
+    if data is not None:
+        apply_shop_info(store, data)
+    missing = grant.missing_scopes(store)
+    api_ok = data is not None or isinstance(error, ShopifyAuthError)
+    results = {
+        OAUTH: (
+            not auth_lost,
+            "The grant is live."
+            if not auth_lost
+            else (error.user_message if error else "No access token is stored."),
+        ),
+        TOKEN: (
+            not tokens.token_expired(store) and not (error and error.code == "invalid_grant"),
+            "The access token has not expired."
+            if not tokens.token_expired(store)
+            else "The access token has expired.",
+        ),
+        SCOPES: (
+            not missing,
+            "Every needed scope is granted." if not missing else "Missing: " + ", ".join(missing),
+        ),
+        API: (
+            api_ok,
+            "The test call succeeded." if api_ok else (error.user_message if error else ""),
+        ),
+        INITIAL_SYNC: (
+            store.initial_sync_completed_at is not None,
+            "A full sync finished."
+            if store.initial_sync_completed_at
+            else "The initial sync has not finished yet.",
+        ),
+    }
+    return {label: {"ok": ok, "detail": detail} for label, (ok, detail) in results.items()}
+
+
+def _check_subscriptions(store: ShopifyStore) -> dict[str, Any]:
+    """Compare the shop's subscriptions with the expected set; re-create missing ones."""
+    if not store.sync_runs.exists():
+        return {"skipped": "no sync started yet"}
+    try:
+        changed = subscriptions.sync_subscriptions(store)
+    except ShopifyError as e:
+        status.record_failure(store, "webhook_subscriptions", e)
+        return {"error": e.user_message}
+    if changed.get("created"):
+        status.log_activity(
+            store,
+            "webhooks",
+            "Re-created missing webhook subscriptions",
+            topics=changed["created"],
+        )
+    return {k: list(v) for k, v in changed.items()}
+
+
+def run_health_check(store: ShopifyStore, trigger: str = "manual") -> HealthCheck:
+    """Run one health check for ``store`` and return its HealthCheck row (D12)."""
+    started = clock.now()
+    data, error = _test_call(store)
+    store.refresh_from_db(fields=["reconnect_reason", "status", "access_token_expires_at"])
+    results = _score(store, data, error)
+    passed = all(item["ok"] for item in results.values())
+    webhooks = (
+        _check_subscriptions(store)
+        if results[OAUTH]["ok"] and results[API]["ok"] and store.status != StoreStatus.DISCONNECTED
+        else {"skipped": "no working grant"}
+    )
+    check = HealthCheck.objects.create(
+        store=store,
+        started_at=started,
+        finished_at=clock.now(),
+        trigger=trigger,
+        results={**results, "_webhooks": webhooks},
+        passed=passed,
+    )
+    store.readiness = {label: item["ok"] for label, item in results.items()}
+    store.last_health_check_at = check.finished_at
+    ShopifyStore.objects.filter(pk=store.pk).update(
+        readiness=store.readiness, last_health_check_at=store.last_health_check_at
+    )
+    _apply_outcome(store, results, passed, error)
+    status.log_activity(
+        store,
+        "health",
+        MSG_COMPLETED if passed else MSG_FAILED,
+        trigger=trigger,
+        failed=[label for label, item in results.items() if not item["ok"]],
+    )
+    return check
+
+
+def _apply_outcome(store: ShopifyStore, results: dict, passed: bool, error) -> None:
+    if passed:
+        status.clear_after_health_check(store)
+        return
+    failed = [label for label, item in results.items() if not item["ok"]]
+    status.mark_error(store, "Health check failed: " + ", ".join(failed))
+    if not results[SCOPES]["ok"]:
+        status.mark_reconnect_required(
+            store,
+            "A needed scope is missing: " + results[SCOPES]["detail"].removeprefix("Missing: "),
+        )
+    if error is not None and not isinstance(error, ShopifyStoreUnavailable | ShopifyAuthError):
+        # Auth and 402/423 failures were recorded by the client already.
+        status.record_failure(store, "health_check", error)
+    elif error is None:
+        first = failed[0]
+        message = f"{first} failed: {results[first]['detail']} {FIXES[first]}"
+        status.record_failure(store, "health_check", message)

@@ -1,0 +1,156 @@
+"""The one seam the UI and the JSON API call for every store action.
+
+Each verb here is what a button in the Integrations page and an endpoint of the JSON
+API both do, so a policy (which sync kind a press starts, what must be on before a
+list is chosen, the toast a merchant reads) lives once. Views and API endpoints
+authenticate, validate their input, call one function here and render its answer.
+Failures a merchant can act on raise ``ValidationFailed`` (a 409 in the API, an error
+toast in the UI); Shopify trouble raises ``ShopifyError``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shoplink.core.errors import ValidationFailed
+from shoplink.integrations.shopify.api.errors import ShopifyError
+from shoplink.integrations.shopify.connection import health, lifecycle, oauth, status
+from shoplink.integrations.shopify.models import Entity, HealthCheck, ShopifyStore
+from shoplink.integrations.shopify.sync import entities, runs, toggles
+from shoplink.integrations.shopify.writeback import preview
+
+MSG_INITIAL_SYNC = "Initial sync started"
+MSG_RESYNC = "Sync rerun started"
+MSG_SETTINGS_SAVED = "Sync settings saved"
+READINESS_LABELS = status.READINESS_LABELS
+WRITE_SCOPE_REASON = status.WRITE_SCOPE_REASON
+
+__all__ = [
+    "MSG_INITIAL_SYNC",
+    "MSG_RESYNC",
+    "READINESS_LABELS",
+    "WRITE_SCOPE_REASON",
+    "ShopifyError",
+    "apply_settings",
+    "assign_list",
+    "begin_connect",
+    "begin_reconnect",
+    "complete_connect",
+    "delete_store",
+    "disconnect_store",
+    "entity_enabled",
+    "health_message",
+    "retry_entity",
+    "run_health_check",
+    "set_toggle",
+    "start_sync",
+    "status_reason",
+    "writeback_preview",
+]
+
+
+# --- connect ---------------------------------------------------------------------------
+
+
+def begin_connect(session, project, shop: str) -> str:
+    """Start connecting ``shop`` (already validated) to ``project``; return Shopify's URL."""
+    return oauth.begin_install(session, project, shop)
+
+
+def begin_reconnect(session, store: ShopifyStore) -> str:
+    """Start a Reconnect of ``store`` (D31); return Shopify's URL."""
+    return oauth.begin_install(session, store.project, store.domain)
+
+
+def complete_connect(session, params, user) -> ShopifyStore:
+    """Finish the OAuth callback; return the connected store (raises ``OAuthFailed``)."""
+    return oauth.complete_install(session, params, user)
+
+
+# --- sync ------------------------------------------------------------------------------
+
+
+def start_sync(store: ShopifyStore) -> str:
+    """Start the initial sync, or a Re-sync once one has finished; return the toast."""
+    kind = "resync" if store.initial_sync_completed_at else "initial"
+    runs.start_sync(store, kind)
+    return MSG_RESYNC if kind == "resync" else MSG_INITIAL_SYNC
+
+
+def retry_entity(store: ShopifyStore, entity: str) -> str:
+    """Retry one entity of ``store``; return the toast."""
+    if entity not in Entity.values:
+        raise ValidationFailed(f"Unknown entity {entity!r}; use one of {', '.join(Entity.values)}.")
+    runs.retry_entity(store, entity)
+    return f"Retry of {Entity(entity).label} started"
+
+
+def entity_enabled(store: ShopifyStore, entity: str) -> bool:
+    """Whether ``entity`` is included in ``store``'s syncs by its toggles."""
+    return entities.entity_enabled(store, entity)
+
+
+# --- settings --------------------------------------------------------------------------
+
+
+def set_toggle(store: ShopifyStore, field: str, on: bool) -> str:
+    """Save and apply one Sync settings toggle (D14); return the toast."""
+    toggles.set_toggle(store, field, on)
+    return MSG_SETTINGS_SAVED
+
+
+def assign_list(store: ShopifyStore, choice: str) -> str:
+    """Assign the store's customer list (a list id, or "new"); return the toast."""
+    if not store.sync_customers:
+        raise ValidationFailed("Turn on Customer profiles before choosing a customer list.")
+    toggles.assign_list(store, str(choice))
+    return MSG_SETTINGS_SAVED
+
+
+def apply_settings(store: ShopifyStore, changes: dict[str, Any]) -> str:
+    """Apply several settings as the drawer does, one toggle at a time, then the list."""
+    changes = dict(changes)
+    choice = changes.pop("customer_list", None)
+    for name, on in changes.items():
+        if getattr(store, name) != on:
+            toggles.set_toggle(store, name, bool(on))
+    if choice is not None:
+        assign_list(store, str(choice))
+    return MSG_SETTINGS_SAVED
+
+
+# --- health and lifecycle ----------------------------------------------------------------
+
+
+def run_health_check(store: ShopifyStore) -> HealthCheck:
+    """Run an on-demand health check (D12)."""
+    return health.run_health_check(store, trigger="manual")
+
+
+def health_message(check: HealthCheck) -> str:
+    return health.MSG_COMPLETED if check.passed else health.MSG_FAILED
+
+
+def disconnect_store(store: ShopifyStore) -> str:
+    """Disconnect ``store`` (D29); return the toast."""
+    lifecycle.disconnect_store(store)
+    return lifecycle.MSG_DISCONNECTED
+
+
+def delete_store(store: ShopifyStore) -> str:
+    """Start deleting ``store`` and its data (D30); return the toast."""
+    lifecycle.start_delete(store)
+    return lifecycle.MSG_DELETE_STARTED
+
+
+def status_reason(store: ShopifyStore) -> str:
+    """The one sentence explaining a non-Connected status."""
+    return status.status_reason(store)
+
+
+# --- data to Shopify -------------------------------------------------------------------
+
+
+def writeback_preview(store: ShopifyStore) -> preview.Preview:
+    """What the next "Data to Shopify" pass would write (D28 dry run)."""
+    return preview.build_preview(store)

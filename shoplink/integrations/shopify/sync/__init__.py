@@ -1,0 +1,1 @@
+"""Bulk import, reconciliation and sync settings, around one entity table."""

@@ -1,0 +1,1 @@
+"""The Integrations pages: views, read models for cards and drawers, forms, URLs."""

@@ -1,0 +1,84 @@
+"""Reads for the Integrations page: what a store card and the Store Details drawer show.
+
+Pure look-ups (no writes, no Shopify calls): the badge class, the reason line, which
+menu items a status offers (reference 2.3, 2.10), the five readiness rows and the
+most recent failure (D13).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import reverse
+
+from shoplink.integrations.shopify.connection import status
+from shoplink.integrations.shopify.models import ShopifyStore, StoreStatus
+
+# Which card-menu items each status offers. Reconnect appears whenever OAuth may need
+# re-authorising; Check health is pointless while paused or deleting.
+MENU_BY_STATUS: dict[str, tuple[str, ...]] = {
+    StoreStatus.CONNECTED: ("sync", "details", "health", "disconnect", "delete"),
+    StoreStatus.ERROR: ("sync", "details", "health", "reconnect", "disconnect", "delete"),
+    StoreStatus.RECONNECT_REQUIRED: (
+        "sync",
+        "details",
+        "health",
+        "reconnect",
+        "disconnect",
+        "delete",
+    ),
+    StoreStatus.DISCONNECTED: ("sync", "details", "reconnect", "delete"),
+    StoreStatus.DELETING: (),
+}
+
+
+def sync_settings_url(store: ShopifyStore) -> str:
+    """The store's Sync settings drawer URL."""
+    return reverse("shopify:sync_settings", args=[store.pk])
+
+
+def card_context(store: ShopifyStore) -> dict[str, Any]:
+    """Everything ``shopify/_store_card.html`` needs for one store."""
+    return {
+        "store": store,
+        "badge_class": status.BADGE_CLASS.get(store.status, "badge-grey"),
+        "reason": status.status_reason(store),
+        "menu": set(MENU_BY_STATUS.get(store.status, ())),
+        "sync_url": sync_settings_url(store),
+        "deleting": store.status == StoreStatus.DELETING,
+    }
+
+
+def _when(raw: str | None) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def details_context(store: ShopifyStore) -> dict[str, Any]:
+    """Everything ``shopify/_details_drawer.html`` needs (D13)."""
+    readiness = store.readiness or {}
+    checked = store.last_health_check_at is not None
+    failure = dict(store.last_failure) if store.last_failure else None
+    if failure:
+        failure["when"] = _when(failure.get("at"))
+    last_check = store.health_checks.first()
+    return {
+        "store": store,
+        "badge_class": status.BADGE_CLASS.get(store.status, "badge-grey"),
+        "reason": status.status_reason(store),
+        "webhooks": (last_check.results.get("_webhooks") if last_check else None) or {},
+        "readiness": [
+            {"label": label, "ok": readiness.get(label), "checked": checked and label in readiness}
+            for label in status.READINESS_LABELS
+        ],
+        "failure": failure,
+    }
+
+
+def list_cards(project) -> list[dict[str, Any]]:
+    """Card contexts for every store of ``project``, oldest first, in one query."""
+    stores = ShopifyStore.objects.filter(project=project).order_by("created_at", "pk")
+    return [card_context(store) for store in stores]

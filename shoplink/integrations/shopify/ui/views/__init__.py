@@ -1,0 +1,1 @@
+"""HTTP ends here: one module per drawer family."""

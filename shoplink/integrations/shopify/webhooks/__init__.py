@@ -1,0 +1,1 @@
+"""Live updates: the receiver, wake-ups, the inbox and its drain, and topics/."""

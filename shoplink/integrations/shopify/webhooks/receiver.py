@@ -1,0 +1,236 @@
+"""The one webhook receiver for every Shopify topic, compliance topics included (D19).
+
+Owns the request path only: read the raw body → constant-time base64 HMAC check (401,
+nothing stored) → one INSERT of a ``WebhookDelivery`` keyed on ``X-Shopify-Webhook-Id``
+(a duplicate answers 200 and does nothing) → wake the shop's drain unless one is queued
+(``wakeups.py``) → 200.
+Shopify gives us 5 s in total (PLATFORM.md §2.2) and retries slow answers, so nothing
+else happens here: parsing payloads into records is ``handlers.py``'s job, in a worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+
+import orjson
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from shoplink.core import clock
+from shoplink.integrations.shopify import intents
+from shoplink.integrations.shopify.api import signing
+from shoplink.integrations.shopify.api.topics import KNOWN_TOPICS
+from shoplink.integrations.shopify.models import DeliveryState, WebhookDelivery
+from shoplink.integrations.shopify.webhooks import wakeups
+from shoplink.integrations.shopify.webhooks.writelock import sqlite_writer
+
+log = logging.getLogger(__name__)
+
+# Shopify payloads are small JSON documents; anything near this is not one of ours.
+MAX_BODY_BYTES = 5 * 1024 * 1024
+# Beyond this we do not even read the body to check its signature (and store nothing).
+_HARD_LIMIT = 4 * MAX_BODY_BYTES
+
+# Headers kept with the delivery (PLATFORM.md §2.1); the HMAC itself is not worth keeping.
+_KEPT_HEADERS = (
+    "X-Shopify-Topic",
+    "X-Shopify-Shop-Domain",
+    "X-Shopify-API-Version",
+    "X-Shopify-Webhook-Id",
+    "X-Shopify-Triggered-At",
+    "X-Shopify-Event-Id",
+    "X-Shopify-Name",
+)
+
+
+def webhook_secrets() -> list[str]:
+    """Return the client secrets a delivery may be signed with, current first.
+
+    During a client-secret rotation Shopify keeps signing with the old secret for up to
+    an hour (PLATFORM.md §2.1), so the previous one is accepted until its cut-off.
+    """
+    secrets = [settings.SHOPIFY_API_SECRET]
+    previous = settings.SHOPIFY_API_SECRET_PREVIOUS
+    until = settings.SHOPIFY_API_SECRET_PREVIOUS_UNTIL
+    if previous:
+        cutoff = _parse_time(until) if until else None
+        if cutoff is None or clock.now() <= cutoff:
+            secrets.append(previous)
+    return [s for s in secrets if s]
+
+
+def _parse_time(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+# Everything the receiver reads from the request: the kept headers plus the signature.
+READ_HEADERS = (*_KEPT_HEADERS, "X-Shopify-Hmac-Sha256")
+
+
+@csrf_exempt
+@require_POST
+def receive(request: HttpRequest) -> HttpResponse:
+    """Verify, record and acknowledge one delivery; processing happens after commit.
+
+    Production serves this path from ``config.wsgi``'s dispatcher without Django's
+    middleware (docs/decisions/0005); this view is the same code for every other server.
+    """
+    headers = {name: request.headers[name] for name in READ_HEADERS if name in request.headers}
+    status, text = accept_delivery(read_body(request.META.get("CONTENT_LENGTH"), request), headers)
+    return HttpResponse(text, status=status)
+
+
+def read_body(content_length: str | None, stream) -> bytes | None:
+    """Read the raw body without Django's upload limit; None when beyond the hard limit.
+
+    ``request.body`` would raise past DATA_UPLOAD_MAX_MEMORY_SIZE before we could answer
+    with a clear 413, so the stream is read directly.
+    """
+    try:
+        length = int(content_length or 0)
+    except ValueError:
+        length = 0
+    if length > _HARD_LIMIT:
+        return None
+    body = stream.read(_HARD_LIMIT + 1)
+    return None if len(body) > _HARD_LIMIT else body
+
+
+def accept_delivery(body: bytes | None, request_headers: dict[str, str]) -> tuple[int, str]:
+    """Verify and record one delivery; return the HTTP status and a short text to answer.
+
+    ``request_headers`` holds the ``READ_HEADERS`` present, under their canonical names.
+    """
+    if body is None:
+        return 413, "Payload too large"
+    if not signing.verify_webhook_hmac(
+        body, request_headers.get("X-Shopify-Hmac-Sha256"), webhook_secrets()
+    ):
+        # Compliance topics must answer 401 here (App Review checks it, PLATFORM §2.5).
+        return 401, "Invalid signature"
+
+    headers = {name: request_headers[name] for name in _KEPT_HEADERS if name in request_headers}
+    topic = headers.get("X-Shopify-Topic", "")
+    state, note, status = DeliveryState.RECEIVED, "", 200
+    if len(body) > MAX_BODY_BYTES:
+        state, note, status, body = DeliveryState.REJECTED, "Body too large", 413, b""
+    elif not _is_json_object(body):
+        state, note, status = DeliveryState.REJECTED, "Body is not a JSON object", 400
+    elif topic not in KNOWN_TOPICS:
+        state, note = DeliveryState.IGNORED, "Topic not handled"
+    elif not headers.get("X-Shopify-Shop-Domain"):
+        state, note, status = DeliveryState.REJECTED, "Missing X-Shopify-Shop-Domain", 400
+
+    now = clock.now()
+    values = {
+        # A delivery without an id cannot be deduplicated; keep it under a fresh one.
+        "webhook_id": headers.get("X-Shopify-Webhook-Id") or f"missing-{uuid.uuid4()}",
+        "topic": topic[:100],
+        "shop_domain": headers.get("X-Shopify-Shop-Domain", "")[:255].lower(),
+        "triggered_at": _parse_time(headers.get("X-Shopify-Triggered-At")),
+        "received_at": now,
+        "state": state,
+        "headers": headers,
+        "body": body if state == DeliveryState.RECEIVED else None,
+        "note": note,
+        "processed_at": None if state == DeliveryState.RECEIVED else now,
+        "attempts": 0,
+    }
+    received = state == DeliveryState.RECEIVED
+    # Autocommit statements, no transaction: the row must be committed before the wake-up
+    # bit is read (wakeups.py), and a single INSERT is atomic on its own.
+    with sqlite_writer():
+        delivery_id = _insert_once(values)
+    wake = delivery_id is not None and received and wakeups.claim(values["shop_domain"])
+    if delivery_id is None:
+        # The unique webhook id says Shopify already gave us this delivery (a retry after
+        # a slow answer, or a duplicate): acknowledge it and do nothing (PLATFORM §2.3).
+        return 200, ""
+    if wake:
+        # Outside the lock; after the commit (immediately here, as no transaction is open).
+        try:
+            intents.drain_webhooks(values["shop_domain"])
+        except Exception:
+            # The queue refused (Redis down): clear the bit so the next delivery tries
+            # again instead of waiting for the sweeper; this one is answered 500 and kept.
+            wakeups.release(values["shop_domain"])
+            raise
+    elif not received:
+        log.info("webhook %s %s: %s", values["webhook_id"], topic, note)
+    return status, ""
+
+
+_FIELDS = tuple(
+    WebhookDelivery._meta.get_field(name)
+    for name in (
+        "webhook_id",
+        "topic",
+        "shop_domain",
+        "triggered_at",
+        "received_at",
+        "state",
+        "headers",
+        "body",
+        "note",
+        "processed_at",
+        "attempts",
+    )
+)
+# Plain strings and ints go to the driver as they are; only these need the field's
+# conversion (JSON, datetimes, bytes), which is most of what the ORM spends per row.
+_CONVERTED = frozenset({"triggered_at", "received_at", "headers", "body", "processed_at"})
+_INSERT_SQL: dict[str, str] = {}
+
+
+def _insert_sql() -> str:
+    """The INSERT for this connection's database, built once."""
+    sql = _INSERT_SQL.get(connection.vendor)
+    if sql is None:
+        meta = WebhookDelivery._meta
+        quote = connection.ops.quote_name
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} "
+            f"({', '.join(quote(f.column) for f in _FIELDS)}) "
+            f"VALUES ({', '.join(['%s'] * len(_FIELDS))}) "
+            f"ON CONFLICT ({quote(meta.get_field('webhook_id').column)}) DO NOTHING "
+            f"RETURNING {quote(meta.pk.column)}"
+        )
+        _INSERT_SQL[connection.vendor] = sql
+    return sql
+
+
+def _insert_once(values: dict) -> int | None:
+    """Insert the delivery unless its webhook id is known; return its id, None if known.
+
+    One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (SQLite ≥ 3.35, PostgreSQL) instead
+    of ``Model.save()``: the ORM's statement building cost more than SQLite's insert, and
+    a duplicate costs no exception and no rolled-back savepoint.
+    """
+    params = [
+        field.get_db_prep_save(values[field.name], connection)
+        if field.name in _CONVERTED
+        else values[field.name]
+        for field in _FIELDS
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(), params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _is_json_object(body: bytes) -> bool:
+    try:
+        return isinstance(orjson.loads(body), dict)
+    except orjson.JSONDecodeError:
+        return False
