@@ -24,6 +24,7 @@ from shoplink.events.models import Event
 from shoplink.hooks import signing, transport
 from shoplink.hooks.guard import UnsafeUrl, resolve
 from shoplink.hooks.models import Delivery, DeliveryStatus, Endpoint
+from shoplink.hooks.signals import endpoint_woken
 
 TEST_EVENT = "shoplink.test"
 FAN_OUT_BATCH = 1000
@@ -102,26 +103,26 @@ def disable_endpoint(endpoint: Endpoint, reason: str) -> None:
 
 def enable_endpoint(endpoint: Endpoint) -> None:
     """Resume: pending deliveries and events recorded meanwhile go out, in order."""
-    from shoplink.hooks import tasks
-    from shoplink.queue.jobs import enqueue_on_commit
-
     endpoint.disabled_at = None
     endpoint.disabled_reason = ""
     endpoint.failing_since = None
     endpoint.consecutive_failures = 0
     endpoint.retry_at = None
     endpoint.save()
-    enqueue_on_commit(tasks.fan_out_project, endpoint.project_id)
+    _wake(endpoint)
 
 
 def send_test_event(endpoint: Endpoint) -> Delivery:
     """Queue a ``shoplink.test`` delivery behind the endpoint's pending ones."""
-    from shoplink.hooks import tasks
-    from shoplink.queue.jobs import enqueue_on_commit
-
     delivery = Delivery.objects.create(endpoint=endpoint, name=TEST_EVENT)
-    enqueue_on_commit(tasks.deliver, endpoint.pk)
+    _wake(endpoint)
     return delivery
+
+
+def _wake(endpoint: Endpoint) -> None:
+    # After commit, so the job sees the rows; the listener (tasks) queues the fan-out.
+    project_id = endpoint.project_id
+    transaction.on_commit(lambda: endpoint_woken.send(sender=Endpoint, project_id=project_id))
 
 
 # --- fan-out ----------------------------------------------------------------------------

@@ -48,6 +48,11 @@ def wake_on_events(sender, project_id: int, **kwargs) -> None:
         fan_out_project(project_id)
 
 
+def wake_endpoint(sender, project_id: int, **kwargs) -> None:
+    """An endpoint was enabled or got a test event: fan out and send (in order)."""
+    fan_out_project(project_id)
+
+
 def sweep() -> None:
     """Every minute: fan out every project with endpoints (a lost wake-up only delays;
     the fan-out also resends what is due) and trim the delivery log."""
