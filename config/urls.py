@@ -6,6 +6,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("shoplink.api.urls")),
+    path("commerce/", include("shoplink.commerce.urls")),
+    path("integrations/endpoints/", include("shoplink.hooks.urls")),
     path("integrations/shopify/", include("shoplink.integrations.shopify.ui.urls")),
     path("", include("shoplink.projects.urls")),
     path("", include("shoplink.web.urls")),

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "shoplink.queue",
     "shoplink.web",
     "shoplink.api",
+    "shoplink.hooks",
     "shoplink.integrations.shopify",
 ]
 
@@ -132,6 +133,14 @@ METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 
 # --- Token encryption (MultiFernet; newest key first).
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+
+# --- Events pushed to the platform's endpoints (shoplink/hooks, ADR 0030).
+HOOKS_REQUIRE_HTTPS = env_bool("HOOKS_REQUIRE_HTTPS", True)
+# CIDRs that may receive pushes although private/loopback/link-local (refused otherwise).
+HOOKS_ALLOWED_NETWORKS = env_list("HOOKS_ALLOWED_NETWORKS")
+HOOKS_TIMEOUT_SECONDS = env_int("HOOKS_TIMEOUT_SECONDS", 5)
+HOOKS_RETRY_WINDOW_SECONDS = env_int("HOOKS_RETRY_WINDOW_SECONDS", 24 * 3600)
+HOOKS_LOG_DAYS = env_int("HOOKS_LOG_DAYS", 14)
 
 # --- Shopify app.
 SHOPIFY_API_KEY = env_str("SHOPIFY_API_KEY", "")

@@ -1,5 +1,7 @@
 """Local development and the demo: generated secrets, DEBUG on."""
 
+import os
+
 from config.env import env_str
 from config.settings.base import *  # noqa: F403
 from config.settings.base import SECRET_KEY as _SECRET_KEY
@@ -17,6 +19,11 @@ if not SHOPIFY_API_SECRET:  # noqa: F405
 # Invitation emails go to the terminal running the demo, unless EMAIL_BACKEND says otherwise.
 if not env_str("EMAIL_BACKEND", ""):
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# The demo's receivers run on this machine: plain HTTP to loopback is allowed here only.
+if not os.environ.get("HOOKS_REQUIRE_HTTPS"):
+    HOOKS_REQUIRE_HTTPS = False
+if not HOOKS_ALLOWED_NETWORKS:  # noqa: F405
+    HOOKS_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
 # Serve static files straight from the apps (no collectstatic needed for the demo).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -1,4 +1,4 @@
-"""API v1: events in/out, contacts, consent, lists, stores. OpenAPI at /api/v1/docs."""
+"""API v1: events, contacts, consent, lists, stores, commerce reads. OpenAPI at /api/v1/docs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from ninja.security import HttpBearer
 
 from shoplink.api.models import ApiKey, hash_key
 from shoplink.api.services import NotFound
+from shoplink.api.v1_commerce import router as commerce_router
 from shoplink.api.v1_data import router as data_router
+from shoplink.api.v1_endpoints import router as endpoints_router
 from shoplink.api.v1_members import router as members_router
 from shoplink.api.v1_stores import router as stores_router
 from shoplink.core.errors import ValidationFailed
@@ -82,6 +84,8 @@ api = DocumentedAPI(
 api.add_router("/", data_router)
 api.add_router("/", stores_router)
 api.add_router("/", members_router)
+api.add_router("/", commerce_router)
+api.add_router("/", endpoints_router)
 
 
 @api.exception_handler(ValidationFailed)

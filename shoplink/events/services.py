@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +11,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from shoplink.events.models import Event
+from shoplink.events.signals import events_recorded
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -65,8 +69,23 @@ def record_events(project, events: Sequence[EventInput]) -> list[Event]:
                 written.append(row)
             except IntegrityError:
                 continue  # already recorded by the other writer: that is the point of the key
+        if written:
+            _announce(project)
         return written
+    _announce(project)
     return rows
+
+
+def _announce(project) -> None:
+    # After commit: a listener (the push to endpoints) must never see rows that may
+    # still roll back, and must never run inside the caller's transaction. Robust: a
+    # failing listener is logged and never fails the recording (its sweeper catches up).
+    def send() -> None:
+        for receiver, result in events_recorded.send_robust(sender=Event, project_id=project.pk):
+            if isinstance(result, Exception):
+                log.error("events_recorded listener %s failed", receiver, exc_info=result)
+
+    transaction.on_commit(send)
 
 
 def erase_source_events(project, source: str) -> int:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from shoplink.audience.models import Contact, ContactList
 from shoplink.audience.search import search_contacts
+from shoplink.commerce import queries as commerce_queries
 from shoplink.core import metrics as core_metrics
 from shoplink.events.models import Event
 from shoplink.projects.middleware import SESSION_KEY
@@ -111,10 +112,18 @@ def contact_detail(request, contact_id: int):
     lists = ContactList.objects.filter(memberships__contact=contact).order_by("name")
     events = contact.events.order_by("-id")[:50]
     attributes = sorted((contact.attributes or {}).items())
+    orders = commerce_queries.list_orders(
+        request.project, commerce_queries.OrderFilter(contact_id=contact.pk)
+    )
+    open_checkouts = commerce_queries.list_checkouts(
+        request.project, commerce_queries.CheckoutFilter(contact_id=contact.pk, state="open")
+    )
     return render(
         request,
         "web/contact_detail.html",
         {
+            "orders": orders[:10],
+            "open_checkouts": open_checkouts[:10],
             "contact": contact,
             "email_consent": consents.get("email"),
             "sms_consent": consents.get("sms"),

@@ -27,11 +27,11 @@ import httpx
 from django.conf import settings
 from django.db.models import Q
 
-from shoplink.core import clock
+from shoplink.core import clock, crypto
 from shoplink.integrations.shopify.api import client
 from shoplink.integrations.shopify.api.errors import ShopifyAuthError, ShopifyError
 from shoplink.integrations.shopify.api.scopes import parse_scopes
-from shoplink.integrations.shopify.connection import crypto, status
+from shoplink.integrations.shopify.connection import status
 from shoplink.integrations.shopify.models import ShopifyStore, StoreStatus
 
 REFRESH_MARGIN = dt.timedelta(minutes=5)  # Shopify's own packages refresh 5 min early.

@@ -66,7 +66,7 @@ def shop_graphql(sim, store: ShopifyStore, document: str, variables=None) -> dic
     """Read the simulator's Admin GraphQL directly (test-side verification only)."""
     from django.conf import settings
 
-    from shoplink.integrations.shopify.connection import crypto
+    from shoplink.core import crypto
 
     url = f"{sim.url}/{store.domain}/admin/api/{settings.SHOPIFY_API_VERSION}/graphql.json"
     response = httpx.post(

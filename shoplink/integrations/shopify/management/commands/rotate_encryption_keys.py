@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from shoplink.integrations.shopify.connection import crypto
+from shoplink.core import crypto
 from shoplink.integrations.shopify.models import ShopifyStore
 
 

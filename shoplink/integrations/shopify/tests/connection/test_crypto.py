@@ -6,7 +6,8 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
 
-from shoplink.integrations.shopify.connection import crypto, tokens
+from shoplink.core import crypto
+from shoplink.integrations.shopify.connection import tokens
 from shoplink.integrations.shopify.models import ShopifyStore
 
 

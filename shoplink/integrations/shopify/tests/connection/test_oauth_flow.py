@@ -11,8 +11,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from shoplink.audience.models import ContactList
+from shoplink.core import crypto
 from shoplink.integrations.shopify.api import signing
-from shoplink.integrations.shopify.connection import crypto, grant, oauth
+from shoplink.integrations.shopify.connection import grant, oauth
 from shoplink.integrations.shopify.models import ShopifyStore, StoreStatus
 from shoplink.integrations.shopify.tests.connect_helpers import (
     connect,

@@ -1,9 +1,10 @@
-"""Encryption at rest for store credentials (D6): MultiFernet over FIELD_ENCRYPTION_KEYS.
+"""Encryption at rest for secrets any app stores (ADR 0002): MultiFernet over FIELD_ENCRYPTION_KEYS.
 
-The first key in ``settings.FIELD_ENCRYPTION_KEYS`` encrypts; every key decrypts, so a
-new key can be put in front and old ciphertexts keep working until
-``manage.py rotate_encryption_keys`` re-encrypts them with the newest key.
-Settings are read per call (keys may change in tests and between deploys).
+The same mechanism as the Shopify tokens: the first key in ``FIELD_ENCRYPTION_KEYS``
+encrypts, every key decrypts, so a new key goes in front and old ciphertexts keep
+working until they are rotated. Kept in ``core`` so domain apps (the push endpoints'
+signing secrets) use it without importing the Shopify integration. Settings are read
+per call.
 """
 
 from __future__ import annotations
@@ -40,9 +41,7 @@ def decrypt(cipher: str) -> str:
     try:
         return _fernet().decrypt(cipher.encode("ascii")).decode()
     except (InvalidToken, ValueError) as e:
-        raise DecryptionFailed(
-            "stored credential cannot be decrypted with the configured keys"
-        ) from e
+        raise DecryptionFailed("stored secret cannot be decrypted with the configured keys") from e
 
 
 def rotate(cipher: str) -> str:
