@@ -17,7 +17,7 @@ import httpx
 import pytest
 from django.db import connection, connections
 
-from shoplink.core import clock
+from shoplink.core import clock, crypto
 from shoplink.integrations.shopify.api import queries
 from shoplink.integrations.shopify.api.client import (
     ShopifyAccessDenied,
@@ -28,7 +28,7 @@ from shoplink.integrations.shopify.api.client import (
     ShopifyUnavailable,
     ShopifyUserError,
 )
-from shoplink.integrations.shopify.connection import access, crypto, tokens
+from shoplink.integrations.shopify.connection import access, tokens
 from shoplink.integrations.shopify.models import ShopifyStore, StoreStatus
 
 COST = {

@@ -13,9 +13,9 @@ import time
 import pytest
 from django.db import connections
 
-from shoplink.core import clock
+from shoplink.core import clock, crypto
 from shoplink.integrations.shopify.api import queries
-from shoplink.integrations.shopify.connection import access, crypto, tokens
+from shoplink.integrations.shopify.connection import access, tokens
 from shoplink.integrations.shopify.models import ShopifyStore
 from shoplink.integrations.shopify.tests.connect_helpers import connect
 
