@@ -36,6 +36,7 @@ __all__ = [
     "begin_connect",
     "begin_reconnect",
     "complete_connect",
+    "connect_warning",
     "delete_store",
     "disconnect_store",
     "entity_enabled",
@@ -65,6 +66,11 @@ def begin_reconnect(session, store: ShopifyStore) -> str:
 def complete_connect(session, params, user) -> ShopifyStore:
     """Finish the OAuth callback; return the connected store (raises ``OAuthFailed``)."""
     return oauth.complete_install(session, params, user)
+
+
+def connect_warning(store: ShopifyStore) -> str:
+    """Why the connect just completed is not a full success ("" when it is)."""
+    return oauth.connect_warning(store)
 
 
 # --- sync ------------------------------------------------------------------------------

@@ -65,13 +65,21 @@ def details_context(store: ShopifyStore) -> dict[str, Any]:
     if failure:
         failure["when"] = _when(failure.get("at"))
     last_check = store.health_checks.first()
+    results = last_check.results if last_check else {}
     return {
         "store": store,
         "badge_class": status.BADGE_CLASS.get(store.status, "badge-grey"),
         "reason": status.status_reason(store),
         "webhooks": (last_check.results.get("_webhooks") if last_check else None) or {},
         "readiness": [
-            {"label": label, "ok": readiness.get(label), "checked": checked and label in readiness}
+            {
+                "label": label,
+                "ok": readiness.get(label),
+                "checked": checked and label in readiness,
+                # What failed and the guide's fix for it, from the check that set it.
+                "detail": (results.get(label) or {}).get("detail", ""),
+                "fix": (results.get(label) or {}).get("fix", ""),
+            }
             for label in status.READINESS_LABELS
         ],
         "failure": failure,
