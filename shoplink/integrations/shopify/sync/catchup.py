@@ -47,7 +47,10 @@ def events_for(store, part: str, records: Sequence[Any], changes) -> list[EventI
 
 def _customer_events(store, records, changes) -> list[EventInput]:
     live = [c for c in changes if not c.stale and (c.created or c.changed)]
-    contacts = Contact.objects.in_bulk([c.contact_id for c in live])
+    consents = list(getattr(changes, "consent_changes", []))
+    contacts = Contact.objects.in_bulk(
+        {c.contact_id for c in live} | {c.contact_id for c in consents}
+    )
     updated_at = {str(r.external_id): r.source_updated_at for r in records}
     out: list[EventInput] = []
     for change in live:
@@ -63,8 +66,8 @@ def _customer_events(store, records, changes) -> list[EventInput]:
                 )
             )
     by_contact = {c.contact_id: c.external_id for c in changes}
-    phones = {c.contact_id: c.phone for c in contacts.values()}
-    for consent in getattr(changes, "consent_changes", []):
+    phones = {pk: c.phone for pk, c in contacts.items()}
+    for consent in consents:
         customer_id = by_contact.get(consent.contact_id)
         if customer_id:
             out.append(
