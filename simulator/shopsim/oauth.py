@@ -131,7 +131,6 @@ async def authorize_page(request: Request, shop: Shop) -> Response:
             ("state", q.get("state", "")),
             ("scope", ",".join(scopes)),
             ("grant", ",".join(grant)),
-            ("scope_boxes", "1" if scopes else ""),
         ]
     )
     # One checkbox per requested scope, all ticked: the merchant approves the set (a
@@ -178,10 +177,11 @@ async def authorize_decision(request: Request, shop: Shop) -> Response:
         )
     requested = [x for x in str(form.get("scope", "")).split(",") if x]
     # Exactly what the merchant approved on the page (a new grant replaces any trimmed
-    # one); a form without the checkboxes approves everything requested.
+    # one); a form without ticked boxes (a script posting the hidden fields) approves
+    # everything requested, as Shopify's own page does.
     approved = form.get("approve", [])
     approved = [approved] if isinstance(approved, str) else list(approved)
-    if requested and form.get("scope_boxes"):
+    if requested and approved:
         granted = [x for x in requested if x in approved]
     else:
         granted = requested or list(shop.granted_scopes)

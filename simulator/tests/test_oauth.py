@@ -245,8 +245,10 @@ def test_the_grant_is_exactly_what_the_install_page_approved(sim, shop):
     assert 'name="approve" value="read_orders" checked' in page.text
     # A grant trimmed from Shopify's side does not stick: a new install grants the set.
     sim.post(f"/_control/shops/{shop}/scopes", json={"scopes": ["read_customers"]})
-    both = {"scope_boxes": "1", "approve": ["read_customers", "read_orders"]}
+    both = {"approve": ["read_customers", "read_orders"]}
     assert _granted(sim, shop, both) == "read_customers,read_orders"
     # Unticking a scope on the page leaves it out of the grant.
-    one = {"scope_boxes": "1", "approve": "read_customers"}
+    one = {"approve": "read_customers"}
     assert _granted(sim, shop, one) == "read_customers"
+    # A post without the boxes (a script) approves everything requested.
+    assert _granted(sim, shop, {}) == "read_customers,read_orders"

@@ -41,11 +41,13 @@ __all__ = [
     "disconnect_store",
     "entity_enabled",
     "health_message",
+    "readiness_items",
     "retry_entity",
     "run_health_check",
     "set_toggle",
     "start_sync",
     "status_reason",
+    "webhook_line",
     "writeback_preview",
 ]
 
@@ -152,6 +154,16 @@ def delete_store(store: ShopifyStore) -> str:
 def status_reason(store: ShopifyStore) -> str:
     """The one sentence explaining a non-Connected status."""
     return status.status_reason(store)
+
+
+def readiness_items(store: ShopifyStore) -> list[dict]:
+    """The five Store Readiness rows, with what failed and the fix, as Store details shows."""
+    return health.readiness_items(store)
+
+
+def webhook_line(store: ShopifyStore) -> str:
+    """Store details' sentence about the webhook subscriptions."""
+    return health.webhook_line(store)
 
 
 # --- data to Shopify -------------------------------------------------------------------

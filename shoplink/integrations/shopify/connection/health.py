@@ -225,3 +225,54 @@ def _apply_outcome(store: ShopifyStore, results: dict, passed: bool, error, trig
         first = failed[0]
         message = f"{first} failed: {results[first]['detail']} {results[first]['fix']}"
         status.record_failure(store, "health_check", message)
+
+
+def readiness_items(store: ShopifyStore) -> list[dict[str, Any]]:
+    """The five Store Readiness rows as Store details and the API show them.
+
+    Each is ``{"label", "state", "detail", "fix"}``: ``state`` is ``pass``, ``fail`` or
+    ``unknown`` (never checked); ``detail`` and ``fix`` come from the check that set
+    the row (``fix`` only for a failed one).
+    """
+    readiness = store.readiness or {}
+    checked = store.last_health_check_at is not None
+    last = store.health_checks.first()
+    results = last.results if last else {}
+    rows = []
+    for label in status.READINESS_LABELS:
+        known = checked and label in readiness
+        result = results.get(label) or {}
+        ok = readiness.get(label)
+        rows.append(
+            {
+                "label": label,
+                "state": "unknown" if not known else ("pass" if ok else "fail"),
+                "detail": result.get("detail", "") if known else "",
+                "fix": result.get("fix", "") if known and not ok else "",
+            }
+        )
+    return rows
+
+
+def webhook_line(store: ShopifyStore) -> str:
+    """What Store details says about the webhook subscriptions ("" before any check)."""
+    if store.status == StoreStatus.DISCONNECTED:
+        return "none (Disconnect removed them; Reconnect restores them)"
+    last = store.health_checks.first()
+    hooks = (last.results.get("_webhooks") if last else None) or {}
+    if not hooks:
+        return ""
+    if hooks.get("error"):
+        return f"not checked ({hooks['error']})"
+    if hooks.get("skipped"):
+        return f"not checked ({hooks['skipped']})"
+    created = hooks.get("created") or []
+    if hooks.get("present") is None:
+        if created:
+            return f"re-created {len(created)} missing ({', '.join(created)})"
+        return "all expected subscriptions present"
+    line = f"{hooks['present']} present"
+    if not created:
+        return line + " (all expected subscriptions present)"
+    line += f", {len(created)} of them re-created"
+    return line + (f" ({', '.join(created)})" if len(created) <= 5 else "")

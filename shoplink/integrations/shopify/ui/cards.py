@@ -12,7 +12,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from shoplink.integrations.shopify.connection import status
+from shoplink.integrations.shopify.connection import health, status
 from shoplink.integrations.shopify.models import ShopifyStore, StoreStatus
 
 # The six card-menu items of reference B23, in order, on every card. An item that
@@ -72,29 +72,15 @@ def _when(raw: str | None) -> dt.datetime | None:
 
 def details_context(store: ShopifyStore) -> dict[str, Any]:
     """Everything ``shopify/_details_drawer.html`` needs (D13)."""
-    readiness = store.readiness or {}
-    checked = store.last_health_check_at is not None
     failure = dict(store.last_failure) if store.last_failure else None
     if failure:
         failure["when"] = _when(failure.get("at"))
-    last_check = store.health_checks.first()
-    results = last_check.results if last_check else {}
     return {
         "store": store,
         "badge_class": status.BADGE_CLASS.get(store.status, "badge-grey"),
         "reason": status.status_reason(store),
-        "webhooks": (last_check.results.get("_webhooks") if last_check else None) or {},
-        "readiness": [
-            {
-                "label": label,
-                "ok": readiness.get(label),
-                "checked": checked and label in readiness,
-                # What failed and the guide's fix for it, from the check that set it.
-                "detail": (results.get(label) or {}).get("detail", ""),
-                "fix": (results.get(label) or {}).get("fix", ""),
-            }
-            for label in status.READINESS_LABELS
-        ],
+        "webhook_line": health.webhook_line(store),
+        "readiness": health.readiness_items(store),
         "failure": failure,
     }
 
