@@ -79,10 +79,16 @@ def connect_warning(store: ShopifyStore) -> str:
 
 
 def start_sync(store: ShopifyStore) -> str:
-    """Start the initial sync, or a Re-sync once one has finished; return the toast."""
+    """Start the initial sync, or a Re-sync once one has finished; return the toast.
+
+    Pressed while a sync runs, it is the guide's "Re-sync restarts the bulk import":
+    the running attempt's Shopify operations are cancelled and every enabled entity
+    starts over (rows already written stay), with the Re-sync toast.
+    """
+    restarting = toggles.status_context(store)["running"]
     kind = "resync" if store.initial_sync_completed_at else "initial"
     runs.start_sync(store, kind)
-    return MSG_RESYNC if kind == "resync" else MSG_INITIAL_SYNC
+    return MSG_RESYNC if kind == "resync" or restarting else MSG_INITIAL_SYNC
 
 
 def retry_entity(store: ShopifyStore, entity: str) -> str:
