@@ -71,6 +71,7 @@ class StoreOut(Schema):
     last_bulk_sync_at: dt.datetime | None
     last_webhook_at: dt.datetime | None
     customer_list_id: int | None
+    customer_list_warning: str = Field(description="set while Customer profiles has no list")
     settings: dict
     entities: list[EntityOut]
     last_failure: dict | None
@@ -136,6 +137,7 @@ def _store_out(store: ShopifyStore) -> dict:
         "last_bulk_sync_at": store.last_bulk_sync_at,
         "last_webhook_at": store.last_webhook_at,
         "customer_list_id": store.customer_list_id,
+        "customer_list_warning": shopify.list_warning(store),
         "settings": {name: getattr(store, name) for name in TOGGLES},
         "entities": _entities(store, rows),
         "last_failure": store.last_failure,

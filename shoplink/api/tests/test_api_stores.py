@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from shoplink.api.models import ApiKey
+from shoplink.integrations.shopify.connection.customer_list import create_customer_list
 from shoplink.integrations.shopify.models import (
     EntityState,
     EntitySync,
@@ -33,7 +34,9 @@ def api(project):
 
 @pytest.fixture
 def store(shopify_sim, project, unique_shop):
-    return connect_store(shopify_sim, project, unique_shop)
+    connected = connect_store(shopify_sim, project, unique_shop)
+    create_customer_list(connected)  # as a connect does (D8)
+    return connected
 
 
 def call(client, method, path, body=None):
@@ -222,3 +225,25 @@ def test_the_store_resource_has_every_field_of_the_card_and_store_details(api, s
     assert row["last_failure"]["message"] in html
     assert row["last_reconciled_at"] is None and "Last reconciliation: Never" in html
     assert row["created_at"].startswith(store.created_at.date().isoformat())
+
+
+def test_a_missing_customer_list_is_shown_and_asked_for_before_a_sync(api, store):
+    """Issue 14 item 4: the list was deleted; the API says so and a sync asks for one."""
+    store.customer_list.delete()
+    row = api.get(f"/api/v1/stores/{store.pk}").json()
+    warning = "A customer list must be assigned for customer profiles to land somewhere"
+    assert row["customer_list_id"] is None and row["customer_list_warning"] == warning
+    response = api.post(f"/api/v1/stores/{store.pk}/sync")
+    assert response.status_code == 409 and warning in response.json()["detail"]
+    retry = api.post(f"/api/v1/stores/{store.pk}/entities/customers/retry")
+    assert retry.status_code == 409
+    assert (
+        api.patch(
+            f"/api/v1/stores/{store.pk}/settings",
+            {"customer_list": "new"},
+            content_type="application/json",
+        ).status_code
+        == 200
+    )
+    assert api.get(f"/api/v1/stores/{store.pk}").json()["customer_list_warning"] == ""
+    assert api.post(f"/api/v1/stores/{store.pk}/sync").status_code == 202

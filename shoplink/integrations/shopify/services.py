@@ -41,6 +41,7 @@ __all__ = [
     "disconnect_store",
     "entity_enabled",
     "health_message",
+    "list_warning",
     "readiness_items",
     "retry_entity",
     "run_health_check",
@@ -85,16 +86,33 @@ def start_sync(store: ShopifyStore) -> str:
     the running attempt's Shopify operations are cancelled and every enabled entity
     starts over (rows already written stay), with the Re-sync toast.
     """
+    _require_list(store)
     restarting = toggles.status_context(store)["running"]
     kind = "resync" if store.initial_sync_completed_at else "initial"
     runs.start_sync(store, kind)
     return MSG_RESYNC if kind == "resync" or restarting else MSG_INITIAL_SYNC
 
 
+def _require_list(store: ShopifyStore) -> None:
+    """Customers must land somewhere: ask for a list before importing them."""
+    # A store that cannot sync at all says why first (its status reason, from runs).
+    if toggles.list_missing(store) and status.can_sync(store):
+        raise ValidationFailed(
+            toggles.MSG_LIST_MISSING + ": choose one under Customer list in Sync settings first."
+        )
+
+
+def list_warning(store: ShopifyStore) -> str:
+    """The missing customer list warning ("" when a list is assigned or profiles are off)."""
+    return toggles.list_warning(store)
+
+
 def retry_entity(store: ShopifyStore, entity: str) -> str:
     """Retry one entity of ``store``; return the toast."""
     if entity not in Entity.values:
         raise ValidationFailed(f"Unknown entity {entity!r}; use one of {', '.join(Entity.values)}.")
+    if entity == Entity.CUSTOMERS:
+        _require_list(store)
     runs.retry_entity(store, entity)
     return f"Retry of {Entity(entity).label} started"
 

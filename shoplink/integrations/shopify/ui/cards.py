@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from shoplink.integrations.shopify.connection import health, status
 from shoplink.integrations.shopify.models import ShopifyStore, StoreStatus
+from shoplink.integrations.shopify.sync import toggles
 
 # The six card-menu items of reference B23, in order, on every card. An item that
 # cannot act in a status is shown disabled with the reason (on hover and for screen
@@ -80,6 +81,7 @@ def details_context(store: ShopifyStore) -> dict[str, Any]:
         "badge_class": status.BADGE_CLASS.get(store.status, "badge-grey"),
         "reason": status.status_reason(store),
         "webhook_line": health.webhook_line(store),
+        "list_warning": toggles.list_warning(store),
         "readiness": health.readiness_items(store),
         "failure": failure,
     }
