@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from shoplink.api.models import ApiKey
-from shoplink.integrations.shopify.connection.customer_list import create_customer_list
+from shoplink.integrations.shopify import services as shopify_services
 from shoplink.integrations.shopify.models import (
     EntityState,
     EntitySync,
@@ -35,7 +35,7 @@ def api(project):
 @pytest.fixture
 def store(shopify_sim, project, unique_shop):
     connected = connect_store(shopify_sim, project, unique_shop)
-    create_customer_list(connected)  # as a connect does (D8)
+    shopify_services.assign_list(connected, "new")  # "<shop> customers", as a connect does (D8)
     return connected
 
 
