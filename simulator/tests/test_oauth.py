@@ -244,6 +244,8 @@ def test_the_grant_is_exactly_what_the_install_page_approved(sim, shop):
     )
     assert 'name="approve" value="read_orders" checked' in page.text
     # A grant trimmed from Shopify's side does not stick: a new install grants the set.
+    # (Its app/scopes_update is dropped: the receiver is shared with other tests.)
+    sim.post(f"/_control/shops/{shop}/faults", json={"webhooks": {"drop_rate": 1.0}})
     sim.post(f"/_control/shops/{shop}/scopes", json={"scopes": ["read_customers"]})
     both = {"approve": ["read_customers", "read_orders"]}
     assert _granted(sim, shop, both) == "read_customers,read_orders"
