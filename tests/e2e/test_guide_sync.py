@@ -109,10 +109,12 @@ def test_a_missing_customer_list_is_visible_and_asked_for(page, shop, screenshot
 
     menu_item(page, shop, "Sync settings").click()
     drawer = page.locator("#drawer-root .drawer")
+    expect(drawer.locator(".list-missing")).to_be_visible()
+    page.wait_for_load_state("networkidle")  # htmx has bound the picker's change trigger
     drawer.get_by_label("Imported customers join this list").select_option(
         label="Create a new list"
     )
-    expect(drawer.locator(".list-missing")).to_have_count(0)
+    expect(drawer.locator(".list-missing")).to_have_count(0, timeout=20000)
     drawer.get_by_role("button", name="Start initial sync").click()
     expect(page.locator("#toasts")).to_contain_text("Initial sync started", timeout=15000)
     wait_until(lambda: ShopifyStore.objects.get(pk=store.pk).customer_list_id is not None)
