@@ -53,6 +53,7 @@ class EventOut(Schema):
     occurred_at: str
     recorded_at: str
     idempotency_key: str
+    catch_up: bool
     data: dict
 
 
@@ -70,6 +71,7 @@ def list_events(request, after: int = 0, limit: int = 100, name: str = ""):
             occurred_at=e.occurred_at.astimezone(dt.UTC).isoformat(),
             recorded_at=e.recorded_at.astimezone(dt.UTC).isoformat(),
             idempotency_key=e.idempotency_key,
+            catch_up=e.catch_up,
             data=e.data,
         )
         for e in qs[:limit]

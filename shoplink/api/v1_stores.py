@@ -40,19 +40,38 @@ class EntityOut(Schema):
     last_synced_at: dt.datetime | None
 
 
+class ReadinessItemOut(Schema):
+    label: str
+    state: str = Field(description="pass, fail or unknown (never checked)")
+    detail: str
+    fix: str
+
+
 class StoreOut(Schema):
     id: int
     domain: str
     name: str
+    email: str | None
+    custom_domain: str | None = Field(description="null when the store has none (the UI's —)")
+    plan: str | None
+    currency: str | None
+    country: str | None
+    created_at: dt.datetime = Field(description="the first connection (Store details' Created)")
+    granted_scopes: list[str]
     status: str
     status_label: str
     status_reason: str
     readiness: dict
+    readiness_items: list[ReadinessItemOut]
+    webhook_subscriptions: str = Field(description="Store details' webhook subscriptions line")
+    last_reconciled_at: dt.datetime | None
+    last_reconcile_repairs: int
     last_health_check_at: dt.datetime | None
     initial_sync_completed_at: dt.datetime | None
     last_bulk_sync_at: dt.datetime | None
     last_webhook_at: dt.datetime | None
     customer_list_id: int | None
+    customer_list_warning: str = Field(description="set while Customer profiles has no list")
     settings: dict
     entities: list[EntityOut]
     last_failure: dict | None
@@ -93,6 +112,13 @@ def _store_out(store: ShopifyStore) -> dict:
         "id": store.pk,
         "domain": store.domain,
         "name": store.name,
+        "email": store.email or None,
+        "custom_domain": store.custom_domain or None,
+        "plan": store.plan or None,
+        "currency": store.currency or None,
+        "country": store.country or None,
+        "created_at": store.created_at,
+        "granted_scopes": list(store.granted_scopes or []),
         "status": store.status,
         "status_label": store.get_status_display(),
         "status_reason": shopify.status_reason(store),
@@ -102,11 +128,16 @@ def _store_out(store: ShopifyStore) -> dict:
             for label in shopify.READINESS_LABELS
             if label in (store.readiness or {})
         },
+        "readiness_items": shopify.readiness_items(store),
+        "webhook_subscriptions": shopify.webhook_line(store),
+        "last_reconciled_at": store.last_reconciled_at,
+        "last_reconcile_repairs": store.last_reconcile_repairs or 0,
         "last_health_check_at": store.last_health_check_at,
         "initial_sync_completed_at": store.initial_sync_completed_at,
         "last_bulk_sync_at": store.last_bulk_sync_at,
         "last_webhook_at": store.last_webhook_at,
         "customer_list_id": store.customer_list_id,
+        "customer_list_warning": shopify.list_warning(store),
         "settings": {name: getattr(store, name) for name in TOGGLES},
         "entities": _entities(store, rows),
         "last_failure": store.last_failure,

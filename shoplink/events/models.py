@@ -22,6 +22,10 @@ class Event(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
     idempotency_key = models.CharField(max_length=300)
     data = models.JSONField(default=dict)
+    # True when the event was found after the fact (a catch-up after Reconnect, ADR 0045)
+    # rather than seen live: ``occurred_at`` keeps Shopify's time, so a consumer can
+    # tell a three-day-old cart from a live one.
+    catch_up = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -25,6 +25,7 @@ class EventInput:
     contact_id: int | None = None
     contact_external_id: str | None = None
     source: str = ""
+    catch_up: bool = False
 
 
 def record_events(project, events: Sequence[EventInput]) -> list[Event]:
@@ -49,6 +50,7 @@ def record_events(project, events: Sequence[EventInput]) -> list[Event]:
             contact_id=e.contact_id,
             contact_external_id=e.contact_external_id,
             source=e.source,
+            catch_up=e.catch_up,
         )
         for key, e in unique.items()
         if key not in seen

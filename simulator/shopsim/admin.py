@@ -6,6 +6,7 @@ API, so the webhooks fire exactly as they would from any other change.
 
 from __future__ import annotations
 
+import time
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -17,6 +18,7 @@ from shopsim.forms import read_body
 from shopsim.oauth import revoke_all, token_summary
 from shopsim.records import KINDS
 from shopsim.templating import esc, render
+from shopsim.webhooks import deliveries_by_subscription
 
 
 def _cells(values) -> str:
@@ -88,6 +90,7 @@ async def page(request: Request):
     )
     f = shop.faults
     wf = f.webhooks or {}
+    subscriptions = _subscription_log(shop)
     flash = request.query_params.get("done")
     return HTMLResponse(
         render(
@@ -98,6 +101,7 @@ async def page(request: Request):
                 "customers": customers,
                 "orders": orders,
                 "log": log,
+                "subscriptions": subscriptions,
                 "flash": f'<p class="flash">{esc(flash)}</p>' if flash else "",
                 "reorder": "checked" if wf.get("reorder") else "",
             },
@@ -116,6 +120,43 @@ async def page(request: Request):
             delay_ms=wf.get("delay_ms", 0),
         )
     )
+
+
+def _when(ts) -> str:
+    return time.strftime("%H:%M:%S", time.gmtime(ts)) + " UTC" if ts else "—"
+
+
+def _subscription_log(shop) -> str:
+    """Shopify's Settings → Notifications → Webhooks: deliveries per subscription."""
+    blocks = []
+    for sub in deliveries_by_subscription(shop):
+        rows = (
+            "".join(
+                f'<tr data-webhook-id="{esc(d["webhook_id"])}" data-state="{d["state"]}">'
+                + _cells(
+                    [
+                        d["webhook_id"][:8],
+                        d["state"],
+                        d["tries"],
+                        d["status"] if d["status"] is not None else "—",
+                        _when(d["at"]),
+                        _when(d.get("next_retry_at")),
+                    ]
+                )
+                + "</tr>"
+                for d in sub["deliveries"]
+            )
+            or '<tr><td colspan="6">No deliveries yet.</td></tr>'
+        )
+        removed = " (removed after failed retries)" if sub.get("removed") else ""
+        blocks.append(
+            f'<details class="subscription" data-topic="{esc(sub["topic"])}"'
+            f"{' open' if sub['deliveries'] else ''}>"
+            f"<summary><code>{esc(sub['topic'])}</code> → {esc(sub['uri'])}{removed}</summary>"
+            "<table><tr><th>delivery</th><th>state</th><th>attempts</th><th>response</th>"
+            f"<th>last attempt</th><th>next retry</th></tr>{rows}</table></details>"
+        )
+    return "".join(blocks) or "<p>No webhook subscriptions.</p>"
 
 
 def _float(v, default=0.0):

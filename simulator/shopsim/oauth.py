@@ -138,8 +138,14 @@ async def authorize_page(request: Request, shop: Shop) -> Response:
             ("grant", ",".join(grant)),
         ]
     )
+    # One checkbox per requested scope, all ticked: the merchant approves the set (a
+    # rehearsal can untick one to get a short grant); what is ticked is what is granted.
     items = (
-        "".join(f"<li><code>{esc(x)}</code></li>" for x in scopes)
+        "".join(
+            f'<li><label><input type="checkbox" form="install-form" name="approve" '
+            f'value="{esc(x)}" checked> <code>{esc(x)}</code></label></li>'
+            for x in scopes
+        )
         or "<li>Scopes declared in the app configuration</li>"
     )
     page = render(
@@ -178,11 +184,15 @@ async def authorize_decision(request: Request, shop: Shop) -> Response:
             redirect_uri + sep + urlencode(params, quote_via=quote), status_code=302
         )
     requested = [x for x in str(form.get("scope", "")).split(",") if x]
-    granted = (
-        [x for x in requested if x not in shop.removed_scopes]
-        if requested
-        else list(shop.granted_scopes)
-    )
+    # Exactly what the merchant approved on the page (a new grant replaces any trimmed
+    # one); a form without ticked boxes (a script posting the hidden fields) approves
+    # everything requested, as Shopify's own page does.
+    approved = form.get("approve", [])
+    approved = [approved] if isinstance(approved, str) else list(approved)
+    if requested and approved:
+        granted = [x for x in requested if x in approved]
+    else:
+        granted = requested or list(shop.granted_scopes)
     code = secrets.token_hex(16)
     shop.codes[code] = {
         "expires_at": time.time() + CODE_TTL,

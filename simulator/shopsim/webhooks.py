@@ -182,10 +182,19 @@ class Hub:
             h["X-Shopify-Name"] = d["sub"]["name"]
         return h
 
-    def _log(self, d: dict, attempt: int, status, outcome: str, elapsed: float = 0.0) -> None:
+    def _log(
+        self,
+        d: dict,
+        attempt: int,
+        status,
+        outcome: str,
+        elapsed: float = 0.0,
+        next_retry_at: float | None = None,
+    ) -> None:
         log = d["shop"].webhook_log
         log.append(
             {
+                "next_retry_at": next_retry_at,
                 "webhook_id": d["webhook_id"],
                 "event_id": d["event_id"],
                 "topic": d["topic"],
@@ -218,16 +227,78 @@ class Hub:
                 ok, outcome = False, "timeout"
             except httpx.HTTPError as exc:
                 ok, outcome = False, f"error: {type(exc).__name__}"
-            self._log(d, attempt, status, outcome, time.monotonic() - start)
+            retry_in = (
+                None
+                if ok or attempt > len(RETRY_DELAYS)
+                else RETRY_DELAYS[attempt - 1] * self.settings.time_scale
+            )
+            self._log(
+                d,
+                attempt,
+                status,
+                outcome,
+                time.monotonic() - start,
+                next_retry_at=None if retry_in is None else time.time() + retry_in,
+            )
             if ok:
                 if sub:
                     sub["failures"] = 0
                 return
             if sub:
                 sub["failures"] = sub.get("failures", 0) + 1
-            if attempt > len(RETRY_DELAYS):
+            if retry_in is None:
                 break
-            await asyncio.sleep(RETRY_DELAYS[attempt - 1] * self.settings.time_scale)
+            await asyncio.sleep(retry_in)
         if sub and sub.get("api_created", True):
             d["shop"].subscriptions.pop(sub["_key"], None)
             self._log(d, attempt, None, "subscription-removed")
+
+
+def deliveries_by_subscription(shop, per_subscription: int = 10) -> list[dict]:
+    """The admin's "Settings → Notifications → Webhooks" view: per subscription, its
+    latest deliveries, each with its attempts, last response and next retry.
+
+    Built from the delivery log; a delivery's ``state`` is ``delivered``, ``retrying``
+    (a retry is scheduled), ``failed`` (retries exhausted), ``dropped`` (fault) or
+    ``pending`` (not attempted yet).
+    """
+    subs: dict[str, dict] = {}
+    for sub in shop.subscriptions.values():
+        subs[sub["id"]] = {
+            "id": sub["id"],
+            "topic": enum_topic(sub["topic"]),
+            "uri": sub["uri"],
+            "deliveries": {},
+        }
+    for e in shop.webhook_log:
+        sid = e.get("subscription_id")
+        if sid is None:
+            continue
+        sub = subs.setdefault(
+            sid,
+            {"id": sid, "topic": e["topic"], "uri": e["url"], "deliveries": {}, "removed": True},
+        )
+        d = sub["deliveries"].setdefault(
+            e["webhook_id"], {"webhook_id": e["webhook_id"], "topic": e["topic"], "attempts": []}
+        )
+        d["attempts"].append(
+            {"attempt": e["attempt"], "status": e["status"], "outcome": e["outcome"], "at": e["at"]}
+        )
+        d["next_retry_at"] = e.get("next_retry_at")
+    out = []
+    for sub in subs.values():
+        rows = list(sub["deliveries"].values())[-per_subscription:][::-1]
+        for d in rows:
+            last = d["attempts"][-1]
+            d["status"], d["at"] = last["status"], last["at"]
+            if last["outcome"] == "ok":
+                d["state"] = "delivered"
+            elif last["outcome"] == "dropped":
+                d["state"] = "dropped"
+            elif d.get("next_retry_at"):
+                d["state"] = "retrying"
+            else:
+                d["state"] = "failed"
+            d["tries"] = sum(1 for a in d["attempts"] if a["attempt"])
+        out.append({**sub, "deliveries": rows})
+    return sorted(out, key=lambda s: s["topic"])

@@ -212,3 +212,45 @@ def test_expired_access_token_gets_401_and_refresh_recovers():
             c.post(f"/{shop}/admin/api/2026-10/graphql.json", headers=h, json=q).status_code == 200
         )
         assert c.get(f"/_control/shops/{shop}/tokens").json()["issued"] == 2
+
+
+def _granted(sim, shop, data) -> str:
+    r = sim.post(
+        f"/{shop}/admin/oauth/authorize",
+        data={
+            "client_id": CLIENT_ID,
+            "redirect_uri": "http://app.test/cb",
+            "state": "nonce-1",
+            "scope": "read_customers,read_orders",
+            "grant": "",
+            "decision": "install",
+            **data,
+        },
+    )
+    code = dict(parse_qsl(urlparse(r.headers["location"]).query))["code"]
+    body = {"client_id": CLIENT_ID, "client_secret": SECRET, "code": code, "expiring": "1"}
+    return sim.post(f"/{shop}/admin/oauth/access_token", json=body).json()["scope"]
+
+
+def test_the_grant_is_exactly_what_the_install_page_approved(sim, shop):
+    page = sim.get(
+        f"/{shop}/admin/oauth/authorize",
+        params={
+            "client_id": CLIENT_ID,
+            "scope": "read_customers,read_orders",
+            "redirect_uri": "http://app.test/cb",
+            "state": "nonce-1",
+        },
+    )
+    assert 'name="approve" value="read_orders" checked' in page.text
+    # A grant trimmed from Shopify's side does not stick: a new install grants the set.
+    # (Its app/scopes_update is dropped: the receiver is shared with other tests.)
+    sim.post(f"/_control/shops/{shop}/faults", json={"webhooks": {"drop_rate": 1.0}})
+    sim.post(f"/_control/shops/{shop}/scopes", json={"scopes": ["read_customers"]})
+    both = {"approve": ["read_customers", "read_orders"]}
+    assert _granted(sim, shop, both) == "read_customers,read_orders"
+    # Unticking a scope on the page leaves it out of the grant.
+    one = {"approve": "read_customers"}
+    assert _granted(sim, shop, one) == "read_customers"
+    # A post without the boxes (a script) approves everything requested.
+    assert _granted(sim, shop, {}) == "read_customers,read_orders"

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from shoplink.api.models import ApiKey
+from shoplink.integrations.shopify import services as shopify_services
 from shoplink.integrations.shopify.models import (
     EntityState,
     EntitySync,
@@ -33,7 +34,9 @@ def api(project):
 
 @pytest.fixture
 def store(shopify_sim, project, unique_shop):
-    return connect_store(shopify_sim, project, unique_shop)
+    connected = connect_store(shopify_sim, project, unique_shop)
+    shopify_services.assign_list(connected, "new")  # "<shop> customers", as a connect does (D8)
+    return connected
 
 
 def call(client, method, path, body=None):
@@ -193,3 +196,54 @@ def test_writeback_preview_through_the_api(shopify_sim, api, project, unique_sho
     [row] = body["engagement"]
     assert row["external_id"] == str(customer["id"])
     assert row["fields"] == {"total_messages_sent": "1"}
+
+
+def test_the_store_resource_has_every_field_of_the_card_and_store_details(api, store, admin_client):
+    """Issue 14 item 8: the API shows what the UI shows, in the same words."""
+    api.post(f"/api/v1/stores/{store.pk}/health-check")
+    row = api.get(f"/api/v1/stores/{store.pk}").json()
+    store.refresh_from_db()
+    html = admin_client.get(f"/integrations/shopify/stores/{store.pk}/details/").content.decode()
+    assert row["email"] and row["email"] in html
+    assert row["plan"] and row["plan"] in html
+    assert row["currency"] and row["currency"] in html
+    assert row["country"] and row["country"] in html
+    assert row["custom_domain"] is None  # the simulator's shop has none: the UI says "—"
+    assert 'data-field="custom_domain">—<' in html
+    assert row["granted_scopes"] == store.granted_scopes and row["granted_scopes"]
+    for scope in row["granted_scopes"]:
+        assert f">{scope}<" in html
+    assert [i["label"] for i in row["readiness_items"]] == READINESS
+    for item in row["readiness_items"]:
+        assert f'data-item="{item["label"]}" data-ok="{item["state"]}"' in html
+    failed = [i for i in row["readiness_items"] if i["state"] == "fail"]
+    assert [i["label"] for i in failed] == ["Initial sync complete"]
+    assert failed[0]["fix"] == "Open Sync settings and run the initial sync."
+    assert failed[0]["fix"] in html and failed[0]["detail"] in html
+    assert f"Webhook subscriptions: {row['webhook_subscriptions']}" in html
+    assert row["status_reason"] in html
+    assert row["last_failure"]["message"] in html
+    assert row["last_reconciled_at"] is None and "Last reconciliation: Never" in html
+    assert row["created_at"].startswith(store.created_at.date().isoformat())
+
+
+def test_a_missing_customer_list_is_shown_and_asked_for_before_a_sync(api, store):
+    """Issue 14 item 4: the list was deleted; the API says so and a sync asks for one."""
+    store.customer_list.delete()
+    row = api.get(f"/api/v1/stores/{store.pk}").json()
+    warning = "A customer list must be assigned for customer profiles to land somewhere"
+    assert row["customer_list_id"] is None and row["customer_list_warning"] == warning
+    response = api.post(f"/api/v1/stores/{store.pk}/sync")
+    assert response.status_code == 409 and warning in response.json()["detail"]
+    retry = api.post(f"/api/v1/stores/{store.pk}/entities/customers/retry")
+    assert retry.status_code == 409
+    assert (
+        api.patch(
+            f"/api/v1/stores/{store.pk}/settings",
+            {"customer_list": "new"},
+            content_type="application/json",
+        ).status_code
+        == 200
+    )
+    assert api.get(f"/api/v1/stores/{store.pk}").json()["customer_list_warning"] == ""
+    assert api.post(f"/api/v1/stores/{store.pk}/sync").status_code == 202

@@ -58,6 +58,11 @@ def reconcile_store(store_id: int) -> None:
     _ask("reconcile_store", store_id)
 
 
+def catch_up_store(store_id: int) -> None:
+    """After a Reconnect, read the gap and emit its events flagged ``catch_up`` (D31)."""
+    _ask("catch_up_store", store_id)
+
+
 def delete_store_data(store_id: int) -> None:
     """Clean up a deleted store in the background (D30)."""
     _ask("delete_store", store_id)

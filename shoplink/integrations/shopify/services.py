@@ -36,15 +36,19 @@ __all__ = [
     "begin_connect",
     "begin_reconnect",
     "complete_connect",
+    "connect_warning",
     "delete_store",
     "disconnect_store",
     "entity_enabled",
     "health_message",
+    "list_warning",
+    "readiness_items",
     "retry_entity",
     "run_health_check",
     "set_toggle",
     "start_sync",
     "status_reason",
+    "webhook_line",
     "writeback_preview",
 ]
 
@@ -67,20 +71,48 @@ def complete_connect(session, params, user) -> ShopifyStore:
     return oauth.complete_install(session, params, user)
 
 
+def connect_warning(store: ShopifyStore) -> str:
+    """Why the connect just completed is not a full success ("" when it is)."""
+    return oauth.connect_warning(store)
+
+
 # --- sync ------------------------------------------------------------------------------
 
 
 def start_sync(store: ShopifyStore) -> str:
-    """Start the initial sync, or a Re-sync once one has finished; return the toast."""
+    """Start the initial sync, or a Re-sync once one has finished; return the toast.
+
+    Pressed while a sync runs, it is the guide's "Re-sync restarts the bulk import":
+    the running attempt's Shopify operations are cancelled and every enabled entity
+    starts over (rows already written stay), with the Re-sync toast.
+    """
+    _require_list(store)
+    restarting = toggles.status_context(store)["running"]
     kind = "resync" if store.initial_sync_completed_at else "initial"
     runs.start_sync(store, kind)
-    return MSG_RESYNC if kind == "resync" else MSG_INITIAL_SYNC
+    return MSG_RESYNC if kind == "resync" or restarting else MSG_INITIAL_SYNC
+
+
+def _require_list(store: ShopifyStore) -> None:
+    """Customers must land somewhere: ask for a list before importing them."""
+    # A store that cannot sync at all says why first (its status reason, from runs).
+    if toggles.list_missing(store) and status.can_sync(store):
+        raise ValidationFailed(
+            toggles.MSG_LIST_MISSING + ": choose one under Customer list in Sync settings first."
+        )
+
+
+def list_warning(store: ShopifyStore) -> str:
+    """The missing customer list warning ("" when a list is assigned or profiles are off)."""
+    return toggles.list_warning(store)
 
 
 def retry_entity(store: ShopifyStore, entity: str) -> str:
     """Retry one entity of ``store``; return the toast."""
     if entity not in Entity.values:
         raise ValidationFailed(f"Unknown entity {entity!r}; use one of {', '.join(Entity.values)}.")
+    if entity == Entity.CUSTOMERS:
+        _require_list(store)
     runs.retry_entity(store, entity)
     return f"Retry of {Entity(entity).label} started"
 
@@ -146,6 +178,16 @@ def delete_store(store: ShopifyStore) -> str:
 def status_reason(store: ShopifyStore) -> str:
     """The one sentence explaining a non-Connected status."""
     return status.status_reason(store)
+
+
+def readiness_items(store: ShopifyStore) -> list[dict]:
+    """The five Store Readiness rows, with what failed and the fix, as Store details shows."""
+    return health.readiness_items(store)
+
+
+def webhook_line(store: ShopifyStore) -> str:
+    """Store details' sentence about the webhook subscriptions."""
+    return health.webhook_line(store)
 
 
 # --- data to Shopify -------------------------------------------------------------------

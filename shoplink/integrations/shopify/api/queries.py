@@ -177,6 +177,16 @@ query CurrentBulkOperation {{
 }}
 """
 
+# 2026-01+: the app's bulk operations, newest first (PLATFORM §4). Used when Shopify says
+# OPERATION_IN_PROGRESS, to find operations of attempts we no longer track.
+BULK_OPERATIONS_RECENT = f"""
+query BulkOperationsRecent {{
+  bulkOperations(first: 25, query: "operation_type:query") {{
+    nodes {{ {_BULK_OPERATION_FIELDS} }}
+  }}
+}}
+"""
+
 BULK_OPERATION_CANCEL = """
 mutation BulkOperationCancel($id: ID!) {
   bulkOperationCancel(id: $id) {

@@ -7,7 +7,8 @@ scores the five readiness items of the Store Details drawer:
 * **Token valid**: we hold an access token that has not expired (after any refresh).
 * **All scopes granted**: every scope :func:`grant.required_scopes` needs is granted.
 * **API responding**: the test call got a usable answer (5xx, timeouts, throttling and
-  frozen/locked shops fail it; a 401 is an answer, and fails OAuth connected instead).
+  frozen/locked shops fail it, fix: wait and check again; a 401 fails it too, with the
+  guide's "API credentials invalid → Reconnect").
 * **Initial sync complete**: one full sync finished.
 
 A pass clears Error and the D11 pause; any failure sets Error (D10). When the grant
@@ -42,13 +43,15 @@ OAUTH, TOKEN, SCOPES, API, INITIAL_SYNC = status.READINESS_LABELS
 MSG_COMPLETED = "Health check completed"
 MSG_FAILED = "Health check failed"
 # What the merchant should do per failed item (reference 2.7 failure → cause → fix).
+# The troubleshooting guide's "Health check failed" table, item by item.
 FIXES = {
     OAUTH: "Reconnect the store from its card.",
-    TOKEN: "Reconnect the store from its card.",
+    TOKEN: "Reconnect to refresh credentials.",
     SCOPES: "Reconnect to re-approve the full scope set.",
-    API: "Wait a few minutes, then run a fresh health check.",
+    API: "Shopify is slow or failing: wait a few minutes, then run Check health again.",
     INITIAL_SYNC: "Open Sync settings and run the initial sync.",
 }
+API_CREDENTIALS_FIX = "Reconnect the store from its card."
 INFO_FIELDS = ["name", "email", "custom_domain", "plan", "currency", "country", "timezone"]
 
 
@@ -103,42 +106,64 @@ def _test_call(store: ShopifyStore) -> tuple[dict | None, ShopifyError | None]:
 
 
 def _score(store: ShopifyStore, data: dict | None, error: ShopifyError | None) -> dict:
+    """The five items, each ``{"ok", "detail", "fix"}`` (``fix`` only when failed).
+
+    A 401 fails OAuth connected, Token valid and API responding together: Shopify
+    answered, but refused our credentials, and the guide's fix for each is Reconnect.
+    A slow or failing Shopify (5xx, timeouts, throttling, 402/423) fails API responding
+    only, and the fix is to wait and check again.
+    """
     # Only a refused grant proves OAuth is gone; a scope-related Reconnect required or a
     # 5xx says nothing about it (the test call either reached Shopify with it or not).
-    auth_lost = isinstance(error, ShopifyAuthError) or not store.access_token_enc
+    refused = isinstance(error, ShopifyAuthError)
+    auth_lost = refused or not store.access_token_enc
     if data is not None:
         apply_shop_info(store, data)
     missing = grant.missing_scopes(store)
-    api_ok = data is not None or isinstance(error, ShopifyAuthError)
+    expired = tokens.token_expired(store) or bool(error and error.code == "invalid_grant")
+    if expired:
+        token_detail = "The access token has expired and could not be refreshed."
+    elif refused:
+        token_detail = "Shopify refused the access token (401)."
+    else:
+        token_detail = "The access token has not expired."
     results = {
         OAUTH: (
             not auth_lost,
             "The grant is live."
             if not auth_lost
             else (error.user_message if error else "No access token is stored."),
+            FIXES[OAUTH],
         ),
-        TOKEN: (
-            not tokens.token_expired(store) and not (error and error.code == "invalid_grant"),
-            "The access token has not expired."
-            if not tokens.token_expired(store)
-            else "The access token has expired.",
-        ),
+        TOKEN: (not expired and not refused, token_detail, FIXES[TOKEN]),
         SCOPES: (
             not missing,
             "Every needed scope is granted." if not missing else "Missing: " + ", ".join(missing),
+            FIXES[SCOPES],
         ),
         API: (
-            api_ok,
-            "The test call succeeded." if api_ok else (error.user_message if error else ""),
+            data is not None,
+            "The test call succeeded."
+            if data is not None
+            else (
+                "API credentials invalid: Shopify answered 401 Unauthorized."
+                if refused
+                else (error.user_message if error else "")
+            ),
+            API_CREDENTIALS_FIX if refused else FIXES[API],
         ),
         INITIAL_SYNC: (
             store.initial_sync_completed_at is not None,
             "A full sync finished."
             if store.initial_sync_completed_at
             else "The initial sync has not finished yet.",
+            FIXES[INITIAL_SYNC],
         ),
     }
-    return {label: {"ok": ok, "detail": detail} for label, (ok, detail) in results.items()}
+    return {
+        label: {"ok": ok, "detail": detail, **({} if ok else {"fix": fix})}
+        for label, (ok, detail, fix) in results.items()
+    }
 
 
 def _check_subscriptions(store: ShopifyStore) -> dict[str, Any]:
@@ -157,7 +182,7 @@ def _check_subscriptions(store: ShopifyStore) -> dict[str, Any]:
             "Re-created missing webhook subscriptions",
             topics=changed["created"],
         )
-    return {k: list(v) for k, v in changed.items()}
+    return {k: (list(v) if isinstance(v, list) else v) for k, v in changed.items()}
 
 
 def run_health_check(store: ShopifyStore, trigger: str = "manual") -> HealthCheck:
@@ -185,7 +210,7 @@ def run_health_check(store: ShopifyStore, trigger: str = "manual") -> HealthChec
     ShopifyStore.objects.filter(pk=store.pk).update(
         readiness=store.readiness, last_health_check_at=store.last_health_check_at
     )
-    _apply_outcome(store, results, passed, error)
+    _apply_outcome(store, results, passed, error, trigger)
     status.log_activity(
         store,
         "health",
@@ -196,11 +221,12 @@ def run_health_check(store: ShopifyStore, trigger: str = "manual") -> HealthChec
     return check
 
 
-def _apply_outcome(store: ShopifyStore, results: dict, passed: bool, error) -> None:
-    if passed:
+def _apply_outcome(store: ShopifyStore, results: dict, passed: bool, error, trigger) -> None:
+    failed = [label for label, item in results.items() if not item["ok"]]
+    if passed or (trigger == "reconnect" and failed == [INITIAL_SYNC]):
+        # D31: a Reconnect ends Connected; the readiness list still shows the missing sync.
         status.clear_after_health_check(store)
         return
-    failed = [label for label, item in results.items() if not item["ok"]]
     status.mark_error(store, "Health check failed: " + ", ".join(failed))
     if not results[SCOPES]["ok"]:
         status.mark_reconnect_required(
@@ -212,5 +238,56 @@ def _apply_outcome(store: ShopifyStore, results: dict, passed: bool, error) -> N
         status.record_failure(store, "health_check", error)
     elif error is None:
         first = failed[0]
-        message = f"{first} failed: {results[first]['detail']} {FIXES[first]}"
+        message = f"{first} failed: {results[first]['detail']} {results[first]['fix']}"
         status.record_failure(store, "health_check", message)
+
+
+def readiness_items(store: ShopifyStore) -> list[dict[str, Any]]:
+    """The five Store Readiness rows as Store details and the API show them.
+
+    Each is ``{"label", "state", "detail", "fix"}``: ``state`` is ``pass``, ``fail`` or
+    ``unknown`` (never checked); ``detail`` and ``fix`` come from the check that set
+    the row (``fix`` only for a failed one).
+    """
+    readiness = store.readiness or {}
+    checked = store.last_health_check_at is not None
+    last = store.health_checks.first()
+    results = last.results if last else {}
+    rows = []
+    for label in status.READINESS_LABELS:
+        known = checked and label in readiness
+        result = results.get(label) or {}
+        ok = readiness.get(label)
+        rows.append(
+            {
+                "label": label,
+                "state": "unknown" if not known else ("pass" if ok else "fail"),
+                "detail": result.get("detail", "") if known else "",
+                "fix": result.get("fix", "") if known and not ok else "",
+            }
+        )
+    return rows
+
+
+def webhook_line(store: ShopifyStore) -> str:
+    """What Store details says about the webhook subscriptions ("" before any check)."""
+    if store.status == StoreStatus.DISCONNECTED:
+        return "none (Disconnect removed them; Reconnect restores them)"
+    last = store.health_checks.first()
+    hooks = (last.results.get("_webhooks") if last else None) or {}
+    if not hooks:
+        return ""
+    if hooks.get("error"):
+        return f"not checked ({hooks['error']})"
+    if hooks.get("skipped"):
+        return f"not checked ({hooks['skipped']})"
+    created = hooks.get("created") or []
+    if hooks.get("present") is None:
+        if created:
+            return f"re-created {len(created)} missing ({', '.join(created)})"
+        return "all expected subscriptions present"
+    line = f"{hooks['present']} present"
+    if not created:
+        return line + " (all expected subscriptions present)"
+    line += f", {len(created)} of them re-created"
+    return line + (f" ({', '.join(created)})" if len(created) <= 5 else "")

@@ -26,7 +26,15 @@ from shoplink.integrations.shopify.api import queries
 from shoplink.integrations.shopify.api.errors import ShopifyError
 from shoplink.integrations.shopify.api.scopes import parse_scopes
 from shoplink.integrations.shopify.connection import access, erasure, grant, status, subscriptions
-from shoplink.integrations.shopify.models import ShopifyStore, StoreStatus, WebhookDelivery
+from shoplink.integrations.shopify.models import (
+    EntityState,
+    EntitySync,
+    ShopifyStore,
+    StoreStatus,
+    WebhookDelivery,
+)
+
+ACTIVE_STATES = (EntityState.PENDING, EntityState.SYNCING)
 
 __all__ = [
     "delete_store_data",
@@ -95,10 +103,11 @@ def delete_store_data(store_id: int) -> dict[str, int] | None:
     store = ShopifyStore.objects.filter(pk=store_id).select_related("customer_list").first()
     if store is None:
         return None
-    # Only the shop's live connection may revoke the grant: a card whose shop has moved
-    # to another project since holds an old token that still opens the same install.
+    # Only the shop's live connection may call Shopify: a card whose shop has moved to
+    # another project since holds an old token that still opens the same install.
     live = is_live_connection(store)
-    counts: dict[str, int] = {"app_uninstalled": int(live and _uninstall_app(store))}
+    counts: dict[str, int] = {"bulk_cancelled": _cancel_bulk_operations(store) if live else 0}
+    counts["app_uninstalled"] = int(live and _uninstall_app(store))
     with transaction.atomic():
         counts.update(erasure.erase_store_data(store, keep_shared_contacts=True))
         own_list = store.customer_list
@@ -130,6 +139,30 @@ def is_live_connection(store: ShopifyStore) -> bool:
     if store.disconnected_at is None:
         return True
     return not others.filter(disconnected_at__gt=store.disconnected_at).exists()
+
+
+def _cancel_bulk_operations(store: ShopifyStore) -> int:
+    """Cancel the imports still running in Shopify, so a fresh connect of the same shop
+    does not wait behind them (Shopify runs five at most per shop); best effort."""
+    if not store.access_token_enc or store.reconnect_reason:
+        return 0
+    gids = [
+        op["gid"]
+        for es in EntitySync.objects.filter(store=store, state__in=ACTIVE_STATES)
+        for op in (es.operations or {}).values()
+        if op.get("gid") and not op.get("ingested")
+    ]
+    cancelled = 0
+    for gid in gids:
+        try:
+            access.client_for(store).graphql(
+                queries.BULK_OPERATION_CANCEL, queries.id_variables(gid)
+            )
+        except ShopifyError as e:
+            log.info("bulk cancel failed for store %s: %s", store.pk, e.code)
+            continue
+        cancelled += 1
+    return cancelled
 
 
 def _uninstall_app(store: ShopifyStore) -> bool:

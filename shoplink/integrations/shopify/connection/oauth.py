@@ -63,6 +63,14 @@ MSG_NETWORK = (
 )
 MSG_REFUSED = "Shopify connection failed: Shopify refused the authorization code. Connect again."
 MSG_CONNECTED = "Shopify store connected"
+MSG_SCOPES_SHORT = (
+    "Shopify granted fewer permissions than Shoplink needs (missing: {}). The store is "
+    "Reconnect required: Reconnect and approve every permission on Shopify's install page."
+)
+MSG_LIVE_NOT_RESTORED = (
+    "Shopify store reconnected, but live updates could not be restored: {} Run Check "
+    "health from the card menu to try again."
+)
 MSG_BEING_DELETED = "This store is still being deleted. Connect it again once its card is gone."
 
 
@@ -251,9 +259,26 @@ def _save_connection(project, shop: str, answer: dict, requested: list[str]) -> 
     return store
 
 
+def connect_warning(store: ShopifyStore) -> str:
+    """Why a connect that came back from Shopify is not a full success ("" when it is).
+
+    Set by :func:`complete_install`: a grant without every needed scope (the card is
+    Reconnect required), or a Reconnect whose webhook subscriptions could not be
+    restored. The UI shows it instead of the green "Shopify store connected".
+    """
+    return getattr(store, "_connect_warning", "")
+
+
 def _after_connect(store: ShopifyStore) -> None:
-    """Store info, the customer list (new stores), Activity; then the D31 catch-up."""
+    """Store info, the customer list (new stores), Activity; after a Reconnect, a fresh
+    health check (which restores the webhook subscriptions) and the D31 catch-up."""
     reconnected = getattr(store, "_reconnected", False)
+    store._connect_warning = ""
+    if reconnected:
+        # The failure that led here is history (Activity keeps it); what Store details
+        # shows next is the health check below.
+        store.last_failure = None
+        ShopifyStore.objects.filter(pk=store.pk).update(last_failure=None)
     health.refresh_store_info(store)
     if not reconnected and store.customer_list_id is None:
         create_customer_list(store)
@@ -267,28 +292,23 @@ def _after_connect(store: ShopifyStore) -> None:
         "Store reconnected" if reconnected else "Store connected",
         scopes=list(store.granted_scopes),
     )
+    if missing:
+        store._connect_warning = MSG_SCOPES_SHORT.format(", ".join(missing))
     if reconnected:
+        _check_after_reconnect(store)
         if not missing:
-            _pass_grant_items(store)
-        _catch_up(store)
+            intents.catch_up_store(store.pk)
 
 
-def _pass_grant_items(store: ShopifyStore) -> None:
-    """Mark the readiness items a Reconnect just proved as passing.
+def _check_after_reconnect(store: ShopifyStore) -> None:
+    """A fresh health check replaces the readiness and failure that led to the Reconnect.
 
-    The code exchange, the granted-scope check and the shop query above verified the
-    grant, the token, the scopes and the API end to end, so Store details must not keep
-    the failures that led to the Reconnect. "Initial sync complete" keeps its last result
-    (a health check would turn a never-synced store Error, but D31 says Connected).
+    It also re-creates the webhook subscriptions Disconnect (or an uninstall) removed,
+    before the merchant reads the result, so live updates resume at once. D31 says a
+    Reconnect ends Connected, so a store whose only failed item is "Initial sync
+    complete" is not turned Error by it.
     """
-    readiness = dict(store.readiness or {})
-    for label in status.READINESS_LABELS:
-        if label != "Initial sync complete":
-            readiness[label] = True
-    store.readiness = readiness
-    ShopifyStore.objects.filter(pk=store.pk).update(readiness=readiness)
-
-
-def _catch_up(store: ShopifyStore) -> None:
-    """D31: a catch-up reconciliation covers the time the store was not connected."""
-    intents.reconcile_store(store.pk)
+    check = health.run_health_check(store, trigger="reconnect")
+    hooks = check.results.get("_webhooks") or {}
+    if hooks.get("error") and not store._connect_warning:
+        store._connect_warning = MSG_LIVE_NOT_RESTORED.format(hooks["error"])

@@ -57,6 +57,10 @@ def list_subscriptions(store) -> list[dict[str, Any]]:
 def sync_subscriptions(store) -> dict[str, list[str]]:
     """Create missing and delete unneeded subscriptions; return what changed.
 
+    The answer is ``{"created": [...], "deleted": [...], "present": n}``: ``present``
+    counts our subscriptions on the shop afterwards, so Store details can say what
+    exists rather than what was expected.
+
     Only subscriptions pointing at our receiver are managed: anything else on the shop
     belongs to someone else. Also re-creates subscriptions Shopify deleted after eight
     failed deliveries (PLATFORM.md §2.2, §9 trap 8).
@@ -83,7 +87,7 @@ def sync_subscriptions(store) -> dict[str, list[str]]:
             _delete(client, sub["id"])
             deleted.append(sub["topic"])
         seen.add(sub["topic"])
-    return {"created": created, "deleted": deleted}
+    return {"created": created, "deleted": deleted, "present": len(wanted)}
 
 
 def remove_subscriptions(store) -> int:

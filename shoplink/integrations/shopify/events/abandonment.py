@@ -43,14 +43,20 @@ def abandoned_candidates(store, now: dt.datetime):
     )
 
 
-def sweep_store(store, now: dt.datetime | None = None) -> int:
-    """Announce the store's newly abandoned checkouts; return how many."""
+def sweep_store(store, now: dt.datetime | None = None, *, catch_up: bool = False) -> int:
+    """Announce the store's newly abandoned checkouts; return how many.
+
+    ``catch_up``: the checkouts were found by the catch-up after a Reconnect, so their
+    events carry the flag (ADR 0045).
+    """
     now = now or clock.now()
     with transaction.atomic():
         rows = list(abandoned_candidates(store, now).select_for_update()[:500])
         if not rows:
             return 0
-        events.emit(store, [events.checkout_abandoned(store, row) for row in rows])
+        events.emit(
+            store, [events.checkout_abandoned(store, row) for row in rows], catch_up=catch_up
+        )
         commerce.mark_checkouts_abandoned([r.pk for r in rows], now)
     return len(rows)
 

@@ -5,7 +5,8 @@ change is real and call one builder per event, then :func:`emit`. Each builder r
 an ``EventInput`` whose key is ``<name>:<ids…>`` as EVENTS.md lists, so a second
 emission of the same cause is dropped by ``events.record_events``. ``data`` always
 carries ``store = {"domain", "name"}``; money is a decimal string plus ``currency``.
-Bulk imports never call these (their records are history, D22).
+Bulk imports never call these (their records are history, D22); the catch-up after a
+Reconnect does, flagged ``catch_up`` (ADR 0045).
 """
 
 from __future__ import annotations
@@ -39,11 +40,18 @@ def _event(store, name: str, key_parts: Iterable[Any], occurred_at, data: dict, 
     )
 
 
-def emit(store, events: Sequence[EventInput]) -> int:
-    """Attach contacts by external id and record the events; return how many were new."""
+def emit(store, events: Sequence[EventInput], *, catch_up: bool = False) -> int:
+    """Attach contacts by external id and record the events; return how many were new.
+
+    ``catch_up`` marks events found after the fact by the catch-up after Reconnect
+    (ADR 0045): the envelope's ``catch_up`` flag is set and ``occurred_at`` stays
+    Shopify's time, so consumers can tell them from live ones.
+    """
     events = [e for e in events if e is not None]
     if not events:
         return 0
+    for e in events:
+        e.catch_up = e.catch_up or catch_up
     wanted = {e.contact_external_id for e in events if e.contact_external_id}
     contacts = dict(
         Contact.objects.filter(project=store.project, external_id__in=wanted).values_list(

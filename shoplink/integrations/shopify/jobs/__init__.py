@@ -11,6 +11,7 @@ from shoplink.integrations.shopify.jobs import connection, sync, webhooks, write
 INTENT_JOBS = {
     "advance_sync": sync.advance_sync,
     "reconcile_store": sync.reconcile_store,
+    "catch_up_store": sync.catch_up_store,
     "delete_store": connection.delete_store,
     "check_store_health": connection.check_store_health,
     "drain_webhooks": webhooks.drain_webhooks,

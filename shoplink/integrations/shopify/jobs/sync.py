@@ -26,6 +26,13 @@ def reconcile_store(store_id: int) -> int:
     return reconcile.reconcile_store(store) if store else 0
 
 
+@task()
+def catch_up_store(store_id: int) -> int:
+    """The catch-up after Reconnect (D31, ADR 0045): the gap's records and their events."""
+    store = ShopifyStore.objects.filter(pk=store_id).first()
+    return reconcile.catch_up_store(store) if store else 0
+
+
 @periodic_task(crontab(minute="*/30"))
 def reconcile_all() -> int:
     """D18: every 30 minutes, reconcile every Connected store that is due."""

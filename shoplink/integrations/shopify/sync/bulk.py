@@ -26,6 +26,9 @@ __all__ = [
     "BulkFailed",
     "EntityStopped",
     "LeaseLost",
+    "OperationBusy",
+    "cancel_unfinished",
+    "free_orphans",
     "ingest_result",
     "poll",
     "save_progress",
@@ -101,6 +104,28 @@ def cancel_unfinished(client, operations: dict) -> int:
     return asked
 
 
+def free_orphans(client, ours: set[str]) -> int:
+    """Shopify says OPERATION_IN_PROGRESS: cancel the shop's running bulk queries that are
+    none of ``ours`` (the GIDs the store's active entities are waiting for).
+
+    An operation of an attempt we no longer track (a worker killed before it saved the
+    GID, a store deleted and connected again) would otherwise hold one of Shopify's
+    five slots until it expires, and every new start would wait behind it. Returns how
+    many were cancelled.
+    """
+    nodes = client.graphql(queries.BULK_OPERATIONS_RECENT)["bulkOperations"]["nodes"]
+    orphans = [
+        n["id"]
+        for n in nodes
+        if n.get("status") in ("CREATED", "RUNNING")
+        and n.get("type", "QUERY") == "QUERY"
+        and n["id"] not in ours
+    ]
+    for gid in orphans:
+        client.graphql(queries.BULK_OPERATION_CANCEL, queries.id_variables(gid))
+    return len(orphans)
+
+
 def status_of(client, gid: str) -> dict:
     """Return the BulkOperation node for ``gid`` (2026-01+ ``bulkOperation(id:)``)."""
     node = client.graphql(queries.BULK_OPERATION_STATUS, queries.id_variables(gid))["bulkOperation"]
@@ -109,14 +134,23 @@ def status_of(client, gid: str) -> dict:
     return node
 
 
-def poll(client, gid: str, *, on_progress: Callable[[dict], None], budget: float) -> dict | None:
+def poll(
+    client,
+    gid: str,
+    *,
+    on_progress: Callable[[dict], None],
+    budget: float,
+    seen: str | int | None = None,
+) -> dict | None:
     """Poll with backoff until the operation finishes or ``budget`` seconds pass.
 
     Returns the finished node, or None when still running (the caller reschedules).
-    ``on_progress`` is called whenever ``objectCount`` moves: that is progress for the
-    stall detector (D17) even before any row is written.
+    ``on_progress`` is called whenever ``objectCount`` moves past ``seen`` (the count
+    the previous poll saw): that is progress for the stall detector (D17) even before
+    any row is written. Without ``seen`` every re-poll of a stuck operation would look
+    like progress and the 15-minute recovery would never fire.
     """
-    delay, started, seen = 0.05, time.monotonic(), None
+    delay, started = 0.05, time.monotonic()
     while True:
         node = status_of(client, gid)
         if node["status"] in FINISHED:

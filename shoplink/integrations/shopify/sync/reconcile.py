@@ -6,13 +6,16 @@ overlap covers clock skew and records written while the previous pass ran), and 
 to the same ingest functions as the bulk import and the webhooks. Rows that are
 already current come back "unchanged" or "stale", so only real repairs are counted.
 The client paces requests by the cost extension (PLATFORM §3). It never moves an
-entity's Last synced (that is the bulk sync's, 2.5) and emits no events.
+entity's Last synced (that is the bulk sync's, 2.5) and emits no events, except as the
+catch-up after a Reconnect (D31): then the gap's records also emit their events, flagged
+``catch_up`` (``catchup.py``, ADR 0045).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
 from django.utils.translation import ngettext
 
 from shoplink.core import clock
@@ -20,7 +23,10 @@ from shoplink.integrations.shopify.api import queries
 from shoplink.integrations.shopify.api.errors import ShopifyError
 from shoplink.integrations.shopify.connection import status as store_status
 from shoplink.integrations.shopify.connection.access import client_for
+from shoplink.integrations.shopify.events import abandonment
+from shoplink.integrations.shopify.events import emit as events
 from shoplink.integrations.shopify.models import ShopifyStore
+from shoplink.integrations.shopify.sync import catchup
 from shoplink.integrations.shopify.sync.entities import (
     ENTITY_PARTS,
     PARTS,
@@ -28,7 +34,7 @@ from shoplink.integrations.shopify.sync.entities import (
     enabled_entities,
 )
 
-__all__ = ["reconcile_store", "stores_due"]
+__all__ = ["catch_up_store", "reconcile_store", "stores_due"]
 
 INTERVAL = dt.timedelta(minutes=30)
 OVERLAP = dt.timedelta(minutes=10)
@@ -43,10 +49,24 @@ def stores_due() -> list[int]:
     return list(stores.values_list("pk", flat=True))
 
 
-def reconcile_store(store: ShopifyStore, since: dt.datetime | None = None) -> int:
+def catch_up_store(store: ShopifyStore) -> int:
+    """D31: after a Reconnect, read the gap and emit its events flagged ``catch_up``.
+
+    A store whose initial import never finished has nothing to catch up: its first
+    bulk import brings everything, as history (D22).
+    """
+    if store.initial_sync_completed_at is None:
+        return 0
+    return reconcile_store(store, catch_up=True)
+
+
+def reconcile_store(
+    store: ShopifyStore, since: dt.datetime | None = None, *, catch_up: bool = False
+) -> int:
     """Read every enabled entity changed since ``since`` and ingest it; return repairs.
 
-    ``since`` defaults to the last reconciliation (or bulk sync) minus the overlap.
+    ``since`` defaults to the last reconciliation (or bulk sync) minus the overlap: a
+    store that was not connected had no pass since, so that covers the whole gap.
     """
     if not store_status.can_sync(store):
         return 0
@@ -59,7 +79,7 @@ def reconcile_store(store: ShopifyStore, since: dt.datetime | None = None) -> in
     try:
         for entity in enabled_entities(store):
             for part in ENTITY_PARTS[entity]:
-                repairs += _reconcile_part(store, client, PARTS[part], since)
+                repairs += _reconcile_part(store, client, PARTS[part], since, catch_up)
     except ShopifyError as e:
         store_status.record_failure(store, "reconcile", e)
         return repairs
@@ -67,27 +87,39 @@ def reconcile_store(store: ShopifyStore, since: dt.datetime | None = None) -> in
         last_reconciled_at=started, last_reconcile_repairs=repairs
     )
     store.last_reconciled_at, store.last_reconcile_repairs = started, repairs
+    what = "Catch-up after Reconnect" if catch_up else "Reconciliation"
     store_status.log_activity(
         store,
         "reconcile",
         ngettext(
-            "Reconciliation finished: %(count)s record repaired",
-            "Reconciliation finished: %(count)s records repaired",
+            "%(what)s finished: %(count)s record repaired",
+            "%(what)s finished: %(count)s records repaired",
             repairs,
         )
-        % {"count": repairs},
+        % {"what": what, "count": repairs},
+        catch_up=catch_up,
     )
     return repairs
 
 
-def _reconcile_part(store, client, part: Part, since: dt.datetime) -> int:
+def _reconcile_part(store, client, part: Part, since: dt.datetime, catch_up: bool) -> int:
     document = queries.incremental_query(part.name)
     after, repairs = None, 0
     while True:
         data = client.graphql(document, queries.incremental_variables(part.name, since, after))
         page = data[part.root_field]
         records = [part.from_page(edge["node"]) for edge in page["edges"]]
-        repairs += _count_repairs(part.repair(store, records))
+        # One transaction per page: the gap's checkouts are announced (flagged) before
+        # the minute abandonment sweep can see them and announce them as live.
+        with transaction.atomic():
+            changes = part.repair(store, records)
+            if catch_up:
+                events.emit(
+                    store, catchup.events_for(store, part.name, records, changes), catch_up=True
+                )
+                if part.name == "abandoned_checkouts":
+                    abandonment.sweep_store(store, catch_up=True)
+        repairs += _count_repairs(changes)
         if not page["pageInfo"]["hasNextPage"]:
             return repairs
         after = page["pageInfo"]["endCursor"]

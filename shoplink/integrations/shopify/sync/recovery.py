@@ -4,12 +4,14 @@ A sync stops moving when its worker died (SIGKILL, deploy, OOM) or a scheduled r
 was lost; then the store is simply woken again and resumes from its checkpoint. A
 Syncing entity with no progress for 15 minutes is resumed if its bulk result is
 available, otherwise it is Failed with the cause "Sync stalled" (the troubleshooting
-guide's 15-minute advice, made automatic).
+guide's 15-minute advice, made automatic), and its unfinished bulk operations are
+cancelled so they do not hold Shopify's five slots.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from shoplink.core import clock
 from shoplink.integrations.shopify.api.errors import ShopifyError
@@ -19,6 +21,8 @@ from shoplink.integrations.shopify.models import EntityState, EntitySync, Shopif
 from shoplink.integrations.shopify.sync import bulk as sync_bulk
 from shoplink.integrations.shopify.sync.entities import ACTIVE, ENTITY_PARTS
 from shoplink.integrations.shopify.sync.runs import fail_entity, note_progress, wake
+
+log = logging.getLogger(__name__)
 
 __all__ = ["recover_stalled"]
 
@@ -60,6 +64,13 @@ def _recover(store, es: EntitySync) -> None:
     if ready and set(es.operations) == set(ENTITY_PARTS[es.entity]):
         note_progress(es)  # resumed by the wake-up below
         return
+    try:
+        # Free Shopify's slots: a stuck operation left running would make every later
+        # start wait behind it (OPERATION_IN_PROGRESS).
+        sync_bulk.cancel_unfinished(client, es.operations)
+    except ShopifyError as e:
+        # Best effort: a later start frees orphans itself (runs._start_part).
+        log.info("could not cancel stalled bulk operations of store %s: %s", store.pk, e.code)
     failure = {
         "at": clock.now().isoformat(),
         "message": "Sync stalled",

@@ -223,9 +223,9 @@ def _launch(store, es: EntitySync, client) -> None:
         if part in es.operations:
             continue
         try:
-            gid = sync_bulk.start_part(client, part)
+            gid = _start_part(store, client, part)
         except sync_bulk.OperationBusy:
-            return  # Shopify's five are busy: _drive starts it later
+            return  # Shopify's five are busy with our own: _drive starts it later
         except sync_bulk.BulkFailed as e:
             fail_entity(store, es, *bulk_cause(es, e))
             return
@@ -236,6 +236,24 @@ def _launch(store, es: EntitySync, client) -> None:
             return
         es.operations[part] = {"gid": gid, "groups_done": 0}
         sync_bulk.save_progress(es, "operations")
+
+
+def _start_part(store, client, part: str) -> str:
+    """Start ``part``; on OPERATION_IN_PROGRESS free an orphaned operation and try again."""
+    try:
+        return sync_bulk.start_part(client, part)
+    except sync_bulk.OperationBusy:
+        ours = {
+            op.get("gid")
+            for ops in EntitySync.objects.filter(store=store, state__in=ACTIVE).values_list(
+                "operations", flat=True
+            )
+            for op in (ops or {}).values()
+        }
+        if not sync_bulk.free_orphans(client, ours):
+            raise
+        store_status.log_activity(store, "sync", "Cancelled a bulk operation left running")
+        return sync_bulk.start_part(client, part)
 
 
 def _poll_budget() -> float:
@@ -259,7 +277,11 @@ def _drive(store, es: EntitySync, client, lease) -> str:
             if op.get("ingested"):
                 continue
             node = sync_bulk.poll(
-                client, op["gid"], on_progress=lambda n: note_progress(es), budget=_poll_budget()
+                client,
+                op["gid"],
+                on_progress=lambda n, op=op: _saw_count(es, op, n),
+                budget=_poll_budget(),
+                seen=op.get("seen"),
             )
             if node is None:
                 return "waiting"
@@ -284,6 +306,13 @@ def _drive(store, es: EntitySync, client, lease) -> str:
     except sync_bulk.EntityStopped:
         return "stopped"
     return "synced"
+
+
+def _saw_count(es: EntitySync, op: dict, node: dict) -> None:
+    """Shopify's objectCount moved: remember it (so a re-poll is not progress) and note it."""
+    op["seen"] = node.get("objectCount")
+    sync_bulk.save_progress(es, "operations")
+    note_progress(es)
 
 
 def note_progress(es: EntitySync) -> None:

@@ -38,6 +38,21 @@ OUTBOUND = (
 )
 TOGGLES = dict(INBOUND + OUTBOUND)
 NEW_LIST = "new"
+# The guide's own sentence ("Missing data after sync", item 2), shown next to the picker,
+# in Store details and in the API while Customer profiles is on without a list.
+MSG_LIST_MISSING = "A customer list must be assigned for customer profiles to land somewhere"
+
+
+def list_missing(store: ShopifyStore) -> bool:
+    """Customer profiles is on but no list is assigned (say, the list was deleted)."""
+    return bool(store.sync_customers) and store.customer_list_id is None
+
+
+def list_warning(store: ShopifyStore) -> str:
+    """The missing-list warning for ``store``, or ""."""
+    return MSG_LIST_MISSING if list_missing(store) else ""
+
+
 BADGES = {
     EntityState.OFF: "badge-grey",
     EntityState.PENDING: "badge-grey",
@@ -176,6 +191,7 @@ def status_context(store: ShopifyStore) -> dict:
         "running": running,
         "has_synced": bool(store.initial_sync_completed_at),
         "can_sync": store_status.can_sync(store),
+        "list_warning": list_warning(store),
     }
 
 

@@ -22,13 +22,18 @@ def start_connect(client, domain_input: str):
     )
 
 
-def decide(authorize_url: str, decision: str = "install") -> str:
-    """Open the simulator's install page and press Install app / Cancel; return the redirect."""
+def decide(authorize_url: str, decision: str = "install", approve: list[str] | None = None) -> str:
+    """Open the simulator's install page and press Install app / Cancel; return the redirect.
+
+    ``approve`` leaves only those scope boxes ticked (default: all, as the page opens).
+    """
     with httpx.Client(timeout=15) as http:
         page = http.get(authorize_url)
         page.raise_for_status()
         fields = {k: unescape(v) for k, v in _HIDDEN.findall(page.text)}
         fields["decision"] = decision
+        if approve is not None:
+            fields["approve"] = approve
         parts = urlsplit(authorize_url)
         answer = http.post(f"{parts.scheme}://{parts.netloc}{parts.path}", data=fields)
     assert answer.status_code == 302, answer.text

@@ -3,7 +3,9 @@
 Owns the numbers Store details shows about live updates: deliveries per topic with the
 last one's time and the lag between ``X-Shopify-Triggered-At`` and our processing, the
 recent privacy requests (with their exports) and the latest Activity entries written by
-every part of the integration. Read-only; three queries whatever the traffic.
+every part of the integration, and the latest deliveries one by one (matching the
+simulator's / Shopify's delivery log by webhook id). Read-only; four queries whatever
+the traffic.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from shoplink.integrations.shopify.models import ActivityEntry, WebhookDelivery
 
 PRIVACY_KINDS = ("privacy_export", "privacy_redact", "privacy_shop_redact")
 RECENT_ENTRIES = 12
+RECENT_DELIVERIES = 15
 _LAG_SAMPLE = 300
 
 
@@ -56,6 +59,18 @@ def webhook_traffic(store) -> list[TopicTraffic]:
     return [TopicTraffic(r["topic"], r["n"], r["last"], lags.get(r["topic"])) for r in rows]
 
 
+def recent_deliveries(store) -> list[WebhookDelivery]:
+    """The latest deliveries one by one: what Shopify's delivery log shows from its side
+    (Settings → Notifications → Webhooks), ours says received, processed, skipped and why."""
+    return list(
+        _deliveries(store)
+        .order_by("-id")
+        .only("webhook_id", "topic", "received_at", "processed_at", "state", "attempts", "note")[
+            :RECENT_DELIVERIES
+        ]
+    )
+
+
 def store_activity(store) -> dict:
     """Everything the Activity section renders for ``store``."""
     traffic = webhook_traffic(store)
@@ -64,6 +79,7 @@ def store_activity(store) -> dict:
     return {
         "store": store,
         "traffic": traffic,
+        "deliveries": recent_deliveries(store) if traffic else [],
         "total_deliveries": sum(t.count for t in traffic),
         "last_webhook_at": store.last_webhook_at,
         "privacy": privacy,

@@ -1,7 +1,7 @@
 """Reads for the Integrations page: what a store card and the Store Details drawer show.
 
 Pure look-ups (no writes, no Shopify calls): the badge class, the reason line, which
-menu items a status offers (reference 2.3, 2.10), the five readiness rows and the
+menu items a status enables (reference 2.3, 2.10, B23), the five readiness rows and the
 most recent failure (D13).
 """
 
@@ -12,25 +12,39 @@ from typing import Any
 
 from django.urls import reverse
 
-from shoplink.integrations.shopify.connection import status
+from shoplink.integrations.shopify.connection import health, status
 from shoplink.integrations.shopify.models import ShopifyStore, StoreStatus
+from shoplink.integrations.shopify.sync import toggles
 
-# Which card-menu items each status offers. Reconnect appears whenever OAuth may need
-# re-authorising; Check health is pointless while paused or deleting.
-MENU_BY_STATUS: dict[str, tuple[str, ...]] = {
-    StoreStatus.CONNECTED: ("sync", "details", "health", "disconnect", "delete"),
-    StoreStatus.ERROR: ("sync", "details", "health", "reconnect", "disconnect", "delete"),
-    StoreStatus.RECONNECT_REQUIRED: (
-        "sync",
-        "details",
-        "health",
-        "reconnect",
-        "disconnect",
-        "delete",
-    ),
-    StoreStatus.DISCONNECTED: ("sync", "details", "reconnect", "delete"),
-    StoreStatus.DELETING: (),
+# The six card-menu items of reference B23, in order, on every card. An item that
+# cannot act in a status is shown disabled with the reason (on hover and for screen
+# readers), so the guide's "Reconnect from the card menu" is always findable.
+MENU_ITEMS: tuple[tuple[str, str], ...] = (
+    ("sync", "Sync settings"),
+    ("details", "View details"),
+    ("health", "Check health"),
+    ("reconnect", "Reconnect"),
+    ("disconnect", "Disconnect"),
+    ("delete", "Delete"),
+)
+REASON_DELETING = "This store is being deleted."
+# Why an item is disabled, per status; an item not listed acts.
+DISABLED_BY_STATUS: dict[str, dict[str, str]] = {
+    StoreStatus.DISCONNECTED: {
+        "health": "The store is Disconnected: Reconnect it first, then check its health.",
+        "disconnect": "The store is already Disconnected.",
+    },
+    StoreStatus.DELETING: {key: REASON_DELETING for key, _ in MENU_ITEMS},
 }
+
+
+def menu_items(store: ShopifyStore) -> dict[str, dict[str, Any]]:
+    """The six menu items of ``store``'s card: ``{key: {"label", "enabled", "reason"}}``."""
+    disabled = DISABLED_BY_STATUS.get(store.status, {})
+    return {
+        key: {"label": label, "enabled": key not in disabled, "reason": disabled.get(key, "")}
+        for key, label in MENU_ITEMS
+    }
 
 
 def sync_settings_url(store: ShopifyStore) -> str:
@@ -44,7 +58,7 @@ def card_context(store: ShopifyStore) -> dict[str, Any]:
         "store": store,
         "badge_class": status.BADGE_CLASS.get(store.status, "badge-grey"),
         "reason": status.status_reason(store),
-        "menu": set(MENU_BY_STATUS.get(store.status, ())),
+        "menu": menu_items(store),
         "sync_url": sync_settings_url(store),
         "deleting": store.status == StoreStatus.DELETING,
     }
@@ -59,21 +73,16 @@ def _when(raw: str | None) -> dt.datetime | None:
 
 def details_context(store: ShopifyStore) -> dict[str, Any]:
     """Everything ``shopify/_details_drawer.html`` needs (D13)."""
-    readiness = store.readiness or {}
-    checked = store.last_health_check_at is not None
     failure = dict(store.last_failure) if store.last_failure else None
     if failure:
         failure["when"] = _when(failure.get("at"))
-    last_check = store.health_checks.first()
     return {
         "store": store,
         "badge_class": status.BADGE_CLASS.get(store.status, "badge-grey"),
         "reason": status.status_reason(store),
-        "webhooks": (last_check.results.get("_webhooks") if last_check else None) or {},
-        "readiness": [
-            {"label": label, "ok": readiness.get(label), "checked": checked and label in readiness}
-            for label in status.READINESS_LABELS
-        ],
+        "webhook_line": health.webhook_line(store),
+        "list_warning": toggles.list_warning(store),
+        "readiness": health.readiness_items(store),
         "failure": failure,
     }
 

@@ -57,16 +57,23 @@ def test_disconnect_of_a_store_whose_grant_is_gone_makes_no_shopify_call(project
 
 def test_card_menu_offers_items_per_status(admin_client, project):
     store = ShopifyStore.objects.create(project=project, domain="menu-test.myshopify.com")
+    six = ("Sync settings", "View details", "Check health", "Reconnect", "Disconnect", "Delete")
     html = admin_client.get("/integrations/shopify/").content.decode()
-    for item in ("Sync settings", "View details", "Check health", "Disconnect", "Delete"):
+    for item in six:  # B23: every item on every card; Connected can Reconnect too
         assert f">{item}</button>" in html
-    assert ">Reconnect</button>" not in html
+    assert 'aria-disabled="true"' not in html
     ShopifyStore.objects.filter(pk=store.pk).update(
         status=StoreStatus.DISCONNECTED, disconnected_at=store.created_at
     )
     html = admin_client.get("/integrations/shopify/").content.decode()
-    assert ">Reconnect</button>" in html and ">Check health</button>" not in html
+    for item in six:
+        assert f">{item}</button>" in html
+    assert html.count('aria-disabled="true"') == 2  # Check health, Disconnect
+    assert 'title="The store is already Disconnected."' in html
     assert "badge-grey" in html and "Disconnected" in html
+    ShopifyStore.objects.filter(pk=store.pk).update(status=StoreStatus.DELETING)
+    html = admin_client.get("/integrations/shopify/").content.decode()
+    assert html.count('title="This store is being deleted."') == 6
 
 
 def test_integrations_page_query_count_does_not_grow_with_stores(

@@ -114,7 +114,12 @@ def callback(request):
         messages.error(request, e.message)
         return redirect("shopify:integrations")
     request.session[PROJECT_SESSION_KEY] = store.project_id
-    messages.success(request, oauth.MSG_CONNECTED)
+    warning = services.connect_warning(store)
+    if warning:
+        # Not a success: the grant lacks a needed scope, or live updates are not back.
+        messages.warning(request, warning)
+    else:
+        messages.success(request, oauth.MSG_CONNECTED)
     return redirect(reverse("shopify:integrations") + f"?open=sync&store={store.pk}")
 
 
