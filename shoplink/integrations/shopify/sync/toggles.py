@@ -9,10 +9,13 @@ data stays), turning a write toggle on checks that ``write_customers`` is grante
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db import transaction
+from django.urls import reverse
 
-from shoplink.audience.models import ContactList
+from shoplink.audience.models import Contact, ContactList
+from shoplink.commerce.models import Collection, Order, Product
 from shoplink.core.errors import ValidationFailed
 from shoplink.integrations.shopify.api.errors import ShopifyError
 from shoplink.integrations.shopify.connection import grant, subscriptions
@@ -153,6 +156,41 @@ class EntityRow:
     percent: int | None
     last_synced_at: object
     failure: dict | None
+    held: int | None = None  # records of this store we hold now (None while a run moves)
+    records_url: str = ""  # the page listing them (issue 16: "is it the same as in Shopify?")
+
+
+# The page that lists an entity's records of one store (the commerce pages filter by the
+# store's domain; customers land in the store's list).
+_RECORD_PAGES = {
+    "orders": "commerce:orders",
+    "products": "commerce:products",
+    "collections": "commerce:collections",
+}
+_HELD = {
+    "customers": Contact,
+    "orders": Order,
+    "products": Product,
+    "collections": Collection,
+}
+
+
+def _records_url(store: ShopifyStore, entity: str) -> str:
+    if entity == "customers":
+        return reverse("web:list", args=[store.customer_list_id]) if store.customer_list_id else ""
+    return reverse(_RECORD_PAGES[entity]) + "?" + urlencode({"store": store.domain})
+
+
+def _with_records(store: ShopifyStore, rows: list[EntityRow]) -> None:
+    """Counts and links for the rows (not while a run moves: the drawer then polls twice a
+    second, and a COUNT over a large store each time is not worth it)."""
+    for row in rows:
+        row.held = (
+            _HELD[row.entity]
+            .objects.filter(project_id=store.project_id, source=store.source)
+            .count()
+        )
+        row.records_url = _records_url(store, row.entity)
 
 
 def status_context(store: ShopifyStore) -> dict:
@@ -182,6 +220,8 @@ def status_context(store: ShopifyStore) -> dict:
     # Rows can all read Synced while the run still rebuilds stats and checks health;
     # keep polling until the run is closed, so the button flips to Re-sync.
     running = running or SyncRun.objects.filter(store=store, finished_at__isnull=True).exists()
+    if not running:
+        _with_records(store, rows)
     done = sum(r.done for r in rows if r.state != EntityState.OFF)
     total = sum((r.total or 0) for r in rows if r.state != EntityState.OFF)
     return {

@@ -153,3 +153,28 @@ def test_data_to_shopify_section_opens_the_dry_run_drawer(admin_client, store):
     response = admin_client.get(url, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert "Data to Shopify dry run" in response.content.decode()
+
+
+def test_each_synced_row_counts_its_records_and_links_to_them(admin_client, store, project):
+    """Issue 16 item 2: from a Synced row to the store's records (the guide's "Missing data")."""
+    from shoplink.commerce.models import Order
+    from shoplink.integrations.shopify.models import EntitySync
+
+    store.customer_list = create_list(project, "Drawer Shop customers")
+    store.save()
+    for n in range(3):
+        Order.objects.create(project=project, source=store.source, external_id=str(n))
+    Order.objects.create(project=project, source="shopify:other.myshopify.com", external_id="9")
+    for entity in ("customers", "orders", "products", "collections"):
+        EntitySync.objects.create(store=store, entity=entity, state="synced", done=3)
+    html = drawer(admin_client, store)
+    orders = re.search(r'data-entity="orders".*?</tr>', html, re.S).group(0)
+    assert (
+        '<a class="sync-held small" href="/commerce/orders/?store=drawer-shop.myshopify.com">'
+        "3 in Shoplink</a>"
+    ) in orders
+    customers = re.search(r'data-entity="customers".*?</tr>', html, re.S).group(0)
+    assert f'href="/lists/{store.customer_list_id}/">0 in Shoplink</a>' in customers
+    # The link lands on that store's orders only.
+    page = admin_client.get("/commerce/orders/?store=drawer-shop.myshopify.com").content.decode()
+    assert "3 in all" in page
