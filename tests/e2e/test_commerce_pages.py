@@ -1,8 +1,7 @@
 """After a sync, a merchant checks what came in: Synced row → records, contact → orders.
 
-The Sync settings drawer's rows do not link yet (issue 16 item 2 is the lead's, in the
-Shopify package); the walk opens the address such a link will carry
-(``/commerce/orders/?store=<domain>``) right after the row shows Synced.
+The walk follows the Synced Orders row's "14 in Shoplink" link from the Sync settings
+drawer to ``/commerce/orders/?store=<domain>``.
 """
 
 from __future__ import annotations
@@ -13,7 +12,11 @@ import pytest
 from playwright.sync_api import expect
 
 from shoplink.hooks.tests.receiver import Receiver
-from shoplink.integrations.shopify.tests.sync_support import connect_store, create_shop
+from shoplink.integrations.shopify.tests.sync_support import (
+    connect_store,
+    create_shop,
+    with_customer_list,
+)
 from tests.e2e.connect_flows import menu_item
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,7 +38,7 @@ def test_from_a_synced_row_to_the_orders_and_from_a_contact_to_its_orders(
     create_shop(
         shopify_sim, unique_shop, customers=8, orders=14, products=5, collections=2, checkouts=3
     )
-    connect_store(shopify_sim, project, unique_shop)
+    with_customer_list(connect_store(shopify_sim, project, unique_shop))
     login("alice", "pw-alice")
     drawer = open_sync_drawer(page, unique_shop)
     drawer.get_by_role("button", name="Start initial sync").click()
@@ -43,8 +46,11 @@ def test_from_a_synced_row_to_the_orders_and_from_a_contact_to_its_orders(
     expect(orders_row).to_have_attribute("data-state", "synced", timeout=60_000)
     screenshot("commerce-synced-row")
 
-    # The Orders row's link: every order of this store, newest first.
-    page.goto(f"/commerce/orders/?store={unique_shop}")
+    # The Orders row's link (once the run has closed): every order of this store.
+    held = orders_row.get_by_role("link", name=re.compile(r"in Shoplink$"))
+    expect(held).to_have_text("14 in Shoplink", timeout=60_000)
+    held.click()
+    expect(page).to_have_url(re.compile(rf"/commerce/orders/\?store={re.escape(unique_shop)}$"))
     expect(page.get_by_role("heading", name="Orders")).to_be_visible()
     expect(page.locator(".pager")).to_contain_text("14 in all")
     expect(page.locator("#orders-table tbody tr").first).to_contain_text(unique_shop)

@@ -8,7 +8,11 @@ import pytest
 from django.urls import reverse
 
 from shoplink.integrations.shopify import services as shopify
-from shoplink.integrations.shopify.tests.sync_support import connect_store, create_shop
+from shoplink.integrations.shopify.tests.sync_support import (
+    connect_store,
+    create_shop,
+    with_customer_list,
+)
 
 # Transactional: the store must be committed so the live server processes the webhooks the
 # sync triggers (bulk_operations/finish) instead of leaving them waiting for later tests.
@@ -25,7 +29,9 @@ def test_orders_off_means_no_orders_on_the_page_until_turned_on_and_resynced(
     shopify_sim, project, unique_shop, viewer_client
 ):
     create_shop(shopify_sim, unique_shop, customers=5, orders=9, products=2, collections=1)
-    store = connect_store(shopify_sim, project, unique_shop, sync_orders=False)
+    store = with_customer_list(
+        connect_store(shopify_sim, project, unique_shop, sync_orders=False)
+    )
     shopify.start_sync(store)
     in_shopify = shopify_sim.control("GET", f"/shops/{unique_shop}/orders?limit=1")["total"]
     assert in_shopify == 9

@@ -12,6 +12,7 @@ from shoplink.integrations.shopify.tests.sync_support import (
     connect_store,
     create_shop,
     exported_ids,
+    with_customer_list,
 )
 
 # Transactional: the store must be committed so the live server processes the webhooks the
@@ -25,7 +26,7 @@ def test_api_pages_through_a_synced_store_and_matches_the_simulator(
     shopify_sim, project, unique_shop
 ):
     create_shop(shopify_sim, unique_shop, **PROFILE)
-    store = connect_store(shopify_sim, project, unique_shop)
+    store = with_customer_list(connect_store(shopify_sim, project, unique_shop))
     shopify.start_sync(store)
     _, raw = ApiKey.issue(project, "tests")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 from django.conf import settings
 
+from shoplink.audience.services import create_list
 from shoplink.integrations.shopify.api import client
 from shoplink.integrations.shopify.connection import tokens
 from shoplink.integrations.shopify.models import EntitySync, ShopifyStore
@@ -66,6 +67,17 @@ def connect_store(sim, project, domain: str, scopes=SCOPES, **fields) -> Shopify
     store = ShopifyStore(project=project, domain=domain, name=domain.split(".")[0], **fields)
     tokens.apply_token_response(store, body)
     store.save()
+    return store
+
+
+def with_customer_list(store: ShopifyStore) -> ShopifyStore:
+    """Give ``store`` its "<shop> customers" list, as a real connect does (D8).
+
+    ``connect_store`` skips the OAuth callback, which creates the list; a sync with
+    Customer profiles on refuses to start without one (issue 14).
+    """
+    store.customer_list = create_list(store.project, f"{store.domain} customers")
+    store.save(update_fields=["customer_list"])
     return store
 
 
