@@ -30,9 +30,7 @@ def _active_list(shop) -> str:
     if not lines:
         return '<p class="calm">No faults are active: the shop behaves like Shopify.</p>'
     return (
-        '<ul class="active-faults">'
-        + "".join(f"<li>{esc(line)}</li>" for line in lines)
-        + "</ul>"
+        '<ul class="active-faults">' + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul>"
     )
 
 
@@ -44,9 +42,7 @@ async def index(request: Request):
         f"{_active_list(registry.shops[d])}</li>"
         for d in sorted(registry.shops)
     )
-    return HTMLResponse(
-        render("admin_index.html", raw={"items": items or "<li>None yet.</li>"})
-    )
+    return HTMLResponse(render("admin_index.html", raw={"items": items or "<li>None yet.</li>"}))
 
 
 async def open_shop(request: Request):

@@ -60,9 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="create this shop at start, e.g. demo-store (repeatable)",
     )
-    s.add_argument(
-        "--reset", action="store_true", help="delete the state file before starting"
-    )
+    s.add_argument("--reset", action="store_true", help="delete the state file before starting")
     # HTTPS for clients that build `https://<shop>.myshopify.com` themselves (Shopify's
     # libraries): give a certificate for `*.myshopify.com` and point the names at this host.
     s.add_argument("--ssl-certfile", default=None)

@@ -57,7 +57,9 @@ def test_admin_lists_every_active_fault_and_answers_in_sentences(sim, shop):
     )
     r = sim.post(f"/_admin/{shop}/state", data={"state": "frozen"}, follow_redirects=True)
     assert f"{handle} is now frozen: the Admin API answers 402" in r.text
-    r = sim.post(f"/_admin/{shop}/install-permission", data={"allowed": "no"}, follow_redirects=True)
+    r = sim.post(
+        f"/_admin/{shop}/install-permission", data={"allowed": "no"}, follow_redirects=True
+    )
     assert "a staff member without permission to install apps" in r.text
     sim.post(f"/_control/shops/{shop}/faults", json={"error_rate": 0.1, "rest_leak_rate": 2})
 
@@ -81,7 +83,10 @@ def test_admin_lists_every_active_fault_and_answers_in_sentences(sim, shop):
 
     r = sim.post(f"/_admin/{shop}/faults", data={}, follow_redirects=True)
     assert f"Bulk operations for {handle} run normally." in r.text
-    r = sim.post(f"/_admin/{shop}/orders/action", data={"order_id": "1", "action": "pay"},
-                 follow_redirects=True)
+    r = sim.post(
+        f"/_admin/{shop}/orders/action",
+        data={"order_id": "1", "action": "pay"},
+        follow_redirects=True,
+    )
     assert "Nothing was done: check the customer or order id." in r.text
     assert sim.get("/favicon.ico").headers["content-type"] == "image/x-icon"

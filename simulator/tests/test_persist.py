@@ -11,6 +11,7 @@ import sys
 
 import httpx
 import pytest
+
 from conftest import free_port, gql
 
 SHOP = "keep-me.myshopify.com"
