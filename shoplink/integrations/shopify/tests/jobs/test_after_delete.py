@@ -21,7 +21,7 @@ from shoplink.integrations.shopify.tests.webhook_helpers import make_store
 from shoplink.queue.jobs import gone_reason, ping
 from shoplink.queue.models import WorkerHeartbeat
 
-ROOT = Path(__file__).resolve().parents[4]
+ROOT = Path(__file__).resolve().parents[5]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -56,9 +56,9 @@ def test_jobs_for_a_deleted_store_end_with_one_line_and_no_traceback(
 
     assert "Traceback" not in output, output
     ended = [line for line in output.splitlines() if "ended without work" in line]
-    assert ended == [
-        line for line in ended if f"advance_sync({store_id},)" in line
-    ], output  # check_store_health finds no store and returns: nothing to say
+    assert ended == [line for line in ended if f"advance_sync({store_id},)" in line], (
+        output
+    )  # check_store_health finds no store and returns: nothing to say
     assert len(ended) == 1, output
     assert "ShopifyStore no longer exists" in ended[0]
     # Each line once: the "huey" logger has one handler (no copy via the root logger).
