@@ -1,4 +1,4 @@
-"""Small server-rendered SVG bar charts for Store details (ADR 0053).
+"""Small server-rendered SVG bar charts for Store details (ADR 0073).
 
 Webhook volume and lag per topic family over the last 24 hours (``webhooks.stats``) and
 the records per second of each entity during a sync (``sync.rates``). This module only
@@ -37,6 +37,8 @@ class Chart:
     desc: str
     bars: list[Bar]
     summary: str  # the same figures in a sentence, shown under the chart
+    label: str = ""  # a heading shown above the chart (the entity of a rate chart)
+    axis: tuple[str, str] = ("24 hours ago", "now")  # left and right ends of the x axis
 
 
 def _bars(values: list[float | None], labels: list[str]) -> list[Bar]:
@@ -148,6 +150,8 @@ def sync_rate_charts(store: ShopifyStore) -> list[Chart]:
                 desc=summary,
                 bars=_bars([v for _, v in r.points], labels),
                 summary=summary,
+                label=label,
+                axis=("start", seconds_text(r.seconds)),
             )
         )
     return charts
