@@ -66,15 +66,15 @@ def test_store_details_charts_read_at_both_widths(
     close_drawer(page)
     # Live changes in the shop: customers and orders webhooks.
     for i in range(3):
-        shopify_sim.control(
-            "POST", f"/shops/{unique_shop}/customers", {"first_name": f"Chart{i}"}
-        )
+        shopify_sim.control("POST", f"/shops/{unique_shop}/customers", {"first_name": f"Chart{i}"})
     shopify_sim.control("POST", f"/shops/{unique_shop}/orders", {})
     _wait_until(
-        lambda: WebhookDelivery.objects.filter(
-            shop_domain=unique_shop, processed_at__isnull=False, topic__startswith="customers/"
-        ).count()
-        >= 3,
+        lambda: (
+            WebhookDelivery.objects.filter(
+                shop_domain=unique_shop, processed_at__isnull=False, topic__startswith="customers/"
+            ).count()
+            >= 3
+        ),
         timeout=60,
     )
 
