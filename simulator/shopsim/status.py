@@ -10,6 +10,7 @@ returning plain sentences (HTML-escaping is the caller's job).
 from __future__ import annotations
 
 from shopsim import install_access
+from shopsim.oauth import token_summary
 
 BULK_OUTCOME = {
     "fail": "fail with INTERNAL_SERVER_ERROR after writing half their file (a partial file)",
@@ -78,6 +79,11 @@ def active(shop) -> list[str]:
         out.append(
             "The install page is shown to a staff member without permission to install "
             "apps, so no one can install or reconnect the app."
+        )
+    if shop.installed and not token_summary(shop)["active"]:
+        out.append(
+            "The app is installed but none of its access tokens works (revoked or expired): "
+            "its calls get 401 until it refreshes its token or reconnects."
         )
     if shop.removed_scopes:
         out.append(

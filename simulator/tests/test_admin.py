@@ -62,6 +62,9 @@ def test_admin_lists_every_active_fault_and_answers_in_sentences(sim, shop):
     )
     assert "a staff member without permission to install apps" in r.text
     sim.post(f"/_control/shops/{shop}/faults", json={"error_rate": 0.1, "rest_leak_rate": 2})
+    sim.post(f"/_control/shops/{shop}/install", json={"scopes": ["read_customers"]})
+    r = sim.post(f"/_admin/{shop}/revoke", follow_redirects=True)
+    assert f"Every access token for {handle} was revoked" in r.text
 
     page = sim.get(f"/_admin/{shop}").text
     active = page.split('<section id="active">', 1)[1].split("</section>", 1)[0]
@@ -74,6 +77,7 @@ def test_admin_lists_every_active_fault_and_answers_in_sentences(sim, shop):
         "The REST rate limit leaks 2 requests a second.",
         "The shop is frozen",
         "staff member without permission to install apps",
+        "The app is installed but none of its access tokens works",
     ):
         assert sentence in active, sentence
     # The form keeps the current bulk fault selected, so saving other faults keeps it.
