@@ -114,7 +114,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if settings.state_file:
         from shopsim import persist
 
-        persist.load(registry, Path(settings.state_file))
+        persist.load_or_set_aside(registry, Path(settings.state_file))
         saver = persist.Saver(registry, Path(settings.state_file))
     for domain in settings.shops:
         registry.get(domain if "." in domain else f"{domain}.myshopify.com")

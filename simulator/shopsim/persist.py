@@ -137,6 +137,19 @@ def load(registry: Registry, path: Path) -> int:
     return len(data["shops"])
 
 
+def load_or_set_aside(registry: Registry, path: Path) -> int:
+    """`load`, but a file that cannot be read is renamed `<name>.unreadable` and the
+    simulator starts empty (said once on the terminal) instead of refusing to start."""
+    try:
+        return load(registry, path)
+    except (pickle.UnpicklingError, ValueError, EOFError, KeyError, TypeError) as exc:
+        aside = path.with_name(path.name + ".unreadable")
+        os.replace(path, aside)
+        registry.shops.clear()
+        print(f"shopsim: could not read {path} ({exc}); set aside as {aside}", flush=True)
+        return 0
+
+
 class Saver:
     """Writes the state file whenever its content changed, checked every `SAVE_EVERY` s."""
 

@@ -40,8 +40,11 @@ def _start(state_file, *extra):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    line = proc.stdout.readline()
-    assert line.startswith("shopsim listening"), line + proc.stdout.read()
+    seen = []
+    while not (line := proc.stdout.readline()).startswith("shopsim listening"):
+        seen.append(line)
+        assert line and len(seen) < 20, "".join(seen)
+    proc.seen = seen  # what it printed before listening
     return proc, httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
 
 
@@ -115,3 +118,15 @@ def test_a_state_file_cannot_run_code(tmp_path):
     path.write_bytes(pickle.dumps({"version": 1, "shops": [Settings()]}))
     with pytest.raises(pickle.UnpicklingError):
         persist.load(Registry(Settings()), path)
+
+
+def test_an_unreadable_state_file_is_set_aside(state_file):
+    state_file.parent.mkdir(parents=True)
+    state_file.write_bytes(b"not a pickle")
+    proc, sim = _start(state_file)
+    try:
+        assert "demo-store.myshopify.com" in sim.get("/_admin").text
+        assert "set aside as" in "".join(proc.seen)
+    finally:
+        _stop(proc, sim)
+    assert state_file.with_name(state_file.name + ".unreadable").read_bytes() == b"not a pickle"
