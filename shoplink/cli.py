@@ -46,6 +46,9 @@ def _web_command(host: str, port: int, workers: int, threads: int = 4) -> list[s
 
 
 SIM_STATE_FILE = "shopsim-state.pickle"
+# User agent of the demo's readiness probe; its access-log lines are not relayed, so a
+# probe answered late on a busy machine does not print under the banner.
+PROBE_AGENT = "shoplink-demo-startup-probe"
 
 
 def _data_dir() -> Path:
@@ -117,7 +120,7 @@ def demo(args: argparse.Namespace) -> int:
     procs = [relay.start(command, env) for command in commands]
     _wait_until_up([web_url + "/healthz", sim_url + "/_control/health"], procs)
     # The banner comes last: wait until the processes' start-up lines have been printed.
-    relay.wait_quiet(quiet=0.7, limit=10)
+    relay.wait_quiet(quiet=1.0, limit=15)
     relay.say(
         "\n"
         "  Shoplink demo is running\n"
@@ -151,6 +154,8 @@ class _Relay:
     def _copy(self, stream) -> None:
         out = sys.stdout.buffer
         for line in iter(stream.readline, b""):
+            if PROBE_AGENT.encode() in line:
+                continue  # gunicorn's access line for our own start-up probe: noise
             with self.lock:
                 out.write(line)
                 out.flush()
@@ -177,7 +182,8 @@ def _wait_until_up(urls: list[str], procs: list[subprocess.Popen], timeout: floa
         if any(p.poll() is not None for p in procs):
             raise SystemExit("shoplink demo: a process exited during start-up; see the log above")
         try:
-            with urllib.request.urlopen(pending[0], timeout=2) as response:  # noqa: S310
+            probe = urllib.request.Request(pending[0], headers={"User-Agent": PROBE_AGENT})  # noqa: S310
+            with urllib.request.urlopen(probe, timeout=2) as response:  # noqa: S310
                 if response.status == 200:
                     pending.pop(0)
                     continue
