@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+import zlib
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -450,3 +451,80 @@ def select_in(
 
 
 _IN_CHUNK = 5000
+
+
+# --- PostgreSQL: COPY into a session-local staging table, then one set-wise statement.
+
+
+def pg_stage(model: type[models.Model], names: Sequence[str], columns: Sequence[Sequence[Any]]):
+    """COPY the rows given column by column into a TEMP staging table; return its name.
+
+    PostgreSQL only (``connection.vendor == "postgresql"``), inside a transaction. The
+    table has the types of ``model``'s ``names`` columns and no constraints (a ``None``
+    in a NOT NULL column is the caller's to resolve in its INSERT ... SELECT). It is
+    created once per database session (``ON COMMIT DELETE ROWS``: each commit empties
+    it, so a pooled connection reuses it) and emptied here first, so a caller inside a
+    longer transaction never sees an earlier batch. Values are converted as
+    ``insert_columns`` converts them; COPY's text format sends them in one stream
+    instead of one bound statement per row.
+    """
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    cols = [fields[name].column for name in names]
+    qn = connection.ops.quote_name
+    digest = zlib.crc32("\0".join([model._meta.db_table, *cols]).encode())
+    table = f"shoplink_stage_{digest:08x}"
+    converted = [
+        _stage_column(fields[name], values) for name, values in zip(names, columns, strict=True)
+    ]
+    select = ", ".join(qn(c) for c in cols)
+    with connection.cursor() as cursor:
+        # One round trip: create on first use in this session (no-op afterwards; the
+        # NOTICE "already exists" is not an error) and empty it for this batch.
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {table} ON COMMIT DELETE ROWS AS "
+            f"SELECT {select} FROM {qn(model._meta.db_table)} WITH NO DATA; "
+            f"TRUNCATE {table}"
+        )
+        with cursor.cursor.copy(f"COPY {table} ({select}) FROM STDIN") as copy:
+            write = copy.write_row
+            for row in zip(*converted, strict=True):
+                write(row)
+    return table
+
+
+def _stage_column(field: models.Field, values: Sequence[Any]) -> Sequence[Any]:
+    """``_convert_column`` for staging, where None is always SQL NULL (JSON too)."""
+    if _converter(field) is _identity:
+        return values
+    if isinstance(field, models.JSONField) and None in values:
+        dumps = orjson.dumps
+        return [None if value is None else dumps(value).decode() for value in values]
+    return _convert_column(field, values)
+
+
+def pg_constant(model: type[models.Model], attname: str, value: Any) -> tuple[str, Any]:
+    """A typed placeholder and its parameter for one value of ``attname``.
+
+    Typed because an untyped literal in an ``INSERT ... SELECT`` list resolves to text,
+    which PostgreSQL will not store in a jsonb, timestamp or integer column.
+    """
+    field = next(f for f in model._meta.concrete_fields if f.attname == attname)
+    return f"CAST(%s AS {field.cast_db_type(connection)})", _converter(field)(value)
+
+
+def pg_constants(
+    model: type[models.Model], given: set[str], constants: dict[str, Any]
+) -> tuple[list[str], list[str], list[Any]]:
+    """The columns every row of a batch shares: ``constants`` plus the defaults of the
+    non-pk columns neither in ``given`` nor in ``constants`` (``auto_now`` is now).
+
+    Returns their attnames, typed placeholders and parameters (see ``pg_constant``).
+    """
+    fixed = {**_defaults(model, given | set(constants)), **constants}
+    names, placeholders, params = [], [], []
+    for name, value in fixed.items():
+        placeholder, param = pg_constant(model, name, value)
+        names.append(name)
+        placeholders.append(placeholder)
+        params.append(param)
+    return names, placeholders, params
