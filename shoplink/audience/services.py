@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import django.dispatch
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from shoplink.audience import consent as consent_rules
@@ -31,6 +31,7 @@ from shoplink.core.errors import ValidationFailed
 from shoplink.core.fastwrite import (
     insert_columns,
     insert_dicts,
+    pg_insert_returning,
     select_in,
     sqlite_inserted_ids,
     update_dicts,
@@ -174,11 +175,14 @@ def _create_contacts(
     columns.append(_column(news, "source_updated_at"))
     columns.append(_column(news, "source_created_at"))
     names = ["external_id", *PROFILE_FIELDS, "tags", "source_updated_at", "source_created_at"]
+    constants = {"project_id": project.pk, "source": source}
     with transaction.atomic():
-        insert_columns(
-            Contact, names, columns, constants={"project_id": project.pk, "source": source}
-        )
-        ids = _inserted_contact_ids(project, keys)
+        if connection.vendor == "postgresql":
+            # COPY and one INSERT ... RETURNING: the ids come back with the write.
+            ids = pg_insert_returning(Contact, names, columns, "external_id", constants=constants)
+        else:
+            insert_columns(Contact, names, columns, constants=constants)
+            ids = _inserted_contact_ids(project, keys)
     results = {k: ContactChange(contact_id=ids[k], external_id=k, created=True) for k in keys}
     return [results[str(r.external_id)] for r in records]
 

@@ -225,6 +225,9 @@ def insert_columns(
     """
     if not columns or not columns[0]:
         return
+    if connection.vendor == "postgresql":
+        _pg_insert_columns(model, names, columns, constants or {}, ignore_conflicts)
+        return
     constants = dict(constants or {})
     fields = {f.attname: f for f in model._meta.concrete_fields}
     fixed = {**_defaults(model, set(names) | set(constants)), **constants}
@@ -490,6 +493,71 @@ def pg_stage(model: type[models.Model], names: Sequence[str], columns: Sequence[
             for row in zip(*converted, strict=True):
                 write(row)
     return table
+
+
+def _pg_insert_columns(model, names, columns, constants, ignore_conflicts) -> None:
+    """``insert_columns`` on PostgreSQL: the rows go in as one COPY stream.
+
+    Straight into the table when a conflict is an error anyway (COPY checks the same
+    constraints an INSERT does); through ``pg_stage`` and one ``INSERT ... SELECT ...
+    ON CONFLICT DO NOTHING`` when conflicting rows are to be skipped.
+    """
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    fixed, placeholders, params = pg_constants(model, set(names), dict(constants))
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    target = ", ".join(qn(fields[name].column) for name in [*names, *fixed])
+    if ignore_conflicts:
+        stage = pg_stage(model, names, columns)
+        own = ", ".join(qn(fields[name].column) for name in names)
+        extra = "".join(", " + p for p in placeholders)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({target}) SELECT {own}{extra} FROM {stage} "
+                "ON CONFLICT DO NOTHING",
+                params,
+            )
+        return
+    n = len(columns[0])
+    converted = [
+        _stage_column(fields[name], values) for name, values in zip(names, columns, strict=True)
+    ]
+    converted += [(value,) * n for value in params]
+    sql = f"COPY {table} ({target}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        write = copy.write_row
+        for row in zip(*converted, strict=True):
+            write(row)
+
+
+def pg_insert_returning(
+    model: type[models.Model],
+    names: Sequence[str],
+    columns: Sequence[Sequence[Any]],
+    key: str,
+    *,
+    constants: dict[str, Any] | None = None,
+) -> dict[Any, int]:
+    """INSERT the rows given column by column (PostgreSQL); return ``{key value: id}``.
+
+    COPY into ``pg_stage``'s table, then one ``INSERT ... SELECT ... RETURNING``: the
+    new ids come back with the statement instead of a ``SELECT ... IN`` of every key.
+    A key that already exists is an error, as with ``insert_columns``.
+    """
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    fixed, placeholders, params = pg_constants(model, set(names), dict(constants or {}))
+    qn = connection.ops.quote_name
+    stage = pg_stage(model, names, columns)
+    target = ", ".join(qn(fields[name].column) for name in [*names, *fixed])
+    own = ", ".join(qn(fields[name].column) for name in names)
+    extra = "".join(", " + p for p in placeholders)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {qn(model._meta.db_table)} ({target}) SELECT {own}{extra} "
+            f"FROM {stage} RETURNING {qn(fields[key].column)}, {qn(model._meta.pk.column)}",
+            params,
+        )
+        return dict(cursor.fetchall())
 
 
 def _stage_column(field: models.Field, values: Sequence[Any]) -> Sequence[Any]:
