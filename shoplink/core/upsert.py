@@ -194,7 +194,7 @@ def _upsert_postgresql(model, project, source, newest, fields, derived, key, ext
     qn = connection.ops.quote_name
     col = {f.attname: qn(f.column) for f in meta.concrete_fields}
     table = qn(meta.db_table)
-    incoming, keep_params = [], []
+    incoming, keep_params, keep_defaults = [], [], {}
     for name, attname in zip(fields, attnames, strict=True):
         c = col[attname]
         if name in keep:
@@ -202,6 +202,7 @@ def _upsert_postgresql(model, project, source, newest, fields, derived, key, ext
             default = empty[name]() if name in empty else None
             placeholder, param = pg_constant(model, attname, default)
             incoming.append(f"COALESCE(s.{c}, o.{c}, {placeholder})")
+            keep_defaults[name] = placeholder
             keep_params.append(param)
         else:
             incoming.append(f"s.{c}")
@@ -236,17 +237,41 @@ def _upsert_postgresql(model, project, source, newest, fields, derived, key, ext
             {", ".join(f"src.o_{i}" for i in range(len(fields)))}
         FROM src LEFT JOIN up ON up.k = src.k
     """
-    params = [*keep_params, project.pk, source, *fixed_params]
+    # New keys first, without reading stored rows: on an initial import this is the
+    # whole batch, and the merge above (a join to the stored rows, a materialised CTE)
+    # is skipped. Keys that exist are left to it.
+    new_values = [
+        f"COALESCE(s.{col[a]}, {keep_defaults[name]})" if name in keep else f"s.{col[a]}"
+        for name, a in zip(fields, attnames, strict=True)
+    ]
+    insert_sql = f"""
+        INSERT INTO {table} ({", ".join(col[a] for a in [key_attname, *written, *fixed])})
+        SELECT s.{col[key_attname]}, {", ".join(new_values)}, s.{sua}
+            {"".join(", " + p for p in fixed_sql)}
+        FROM {{stage}} s
+        ON CONFLICT ({", ".join(col[a] for a in ("project_id", "source", key_attname))})
+        DO NOTHING
+        RETURNING {col[key_attname]}, id
+    """
     with transaction.atomic():
         updated_at = list(map(_SOURCE_UPDATED_AT, news))
         stage = pg_stage(model, [key_attname, *written], [keys, *values, updated_at])
         with connection.cursor() as cursor:
-            cursor.execute(sql.replace("{stage}", stage), params)
-            rows = cursor.fetchall()
+            cursor.execute(insert_sql.replace("{stage}", stage), [*keep_params, *fixed_params])
+            inserted = dict(cursor.fetchall())
+            rows = []
+            if len(inserted) < len(keys):
+                # The rows just inserted are stored now and equal to the staged ones:
+                # the merge leaves them alone and they are reported as created below.
+                params = [*keep_params, project.pk, source, *fixed_params]
+                cursor.execute(sql.replace("{stage}", stage), params)
+                rows = cursor.fetchall()
+    by_key = {k: RowChange(pk=pk, external_id=k, created=True) for k, pk in inserted.items()}
     width = len(fields)
     loaders = [_loader(meta.get_field(name)) for name in fields]
-    by_key = {}
     for k, pk, created, stale, *rest in rows:
+        if k in inserted:
+            continue
         change = RowChange(pk=pk, external_id=k, created=created, stale=stale)
         if not created and not stale:
             for i, name in enumerate(fields):
