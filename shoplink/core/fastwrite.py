@@ -537,12 +537,14 @@ def pg_insert_returning(
     key: str,
     *,
     constants: dict[str, Any] | None = None,
+    ignore_conflicts: bool = False,
 ) -> dict[Any, int]:
     """INSERT the rows given column by column (PostgreSQL); return ``{key value: id}``.
 
     COPY into ``pg_stage``'s table, then one ``INSERT ... SELECT ... RETURNING``: the
     new ids come back with the statement instead of a ``SELECT ... IN`` of every key.
-    A key that already exists is an error, as with ``insert_columns``.
+    A key that already exists is an error, as with ``insert_columns``, unless
+    ``ignore_conflicts``: then its row is skipped and its key is not in the result.
     """
     fields = {f.attname: f for f in model._meta.concrete_fields}
     fixed, placeholders, params = pg_constants(model, set(names), dict(constants or {}))
@@ -554,7 +556,8 @@ def pg_insert_returning(
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {qn(model._meta.db_table)} ({target}) SELECT {own}{extra} "
-            f"FROM {stage} RETURNING {qn(fields[key].column)}, {qn(model._meta.pk.column)}",
+            f"FROM {stage} {'ON CONFLICT DO NOTHING ' if ignore_conflicts else ''}"
+            f"RETURNING {qn(fields[key].column)}, {qn(model._meta.pk.column)}",
             params,
         )
         return dict(cursor.fetchall())
