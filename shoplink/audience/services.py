@@ -189,7 +189,8 @@ def _create_contacts(
     columns.append(_column(news, "source_created_at"))
     names = ["external_id", *PROFILE_FIELDS, "tags", "source_updated_at", "source_created_at"]
     constants = {"project_id": project.pk, "source": source}
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction: a failed insert rolls that back whole.
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             # COPY and one INSERT ... RETURNING: the ids come back with the write.
             ids = pg_insert_returning(
