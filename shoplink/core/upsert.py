@@ -157,17 +157,20 @@ _SOURCE_UPDATED_AT = operator.attrgetter("source_updated_at")
 
 
 def _upsert_postgresql(model, project, source, newest, fields, derived, key, extra):
-    """``upsert_rows`` on PostgreSQL: COPY the batch, then one set-wise merge.
+    """``upsert_rows`` on PostgreSQL: COPY the batch, insert the new keys, merge the rest.
 
-    The batch is COPYed into a staging table (``pg_stage``) and merged by one
-    statement: ``INSERT ... SELECT ... ON CONFLICT (project, source, key) DO UPDATE``
-    ``WHERE`` the stored row is not newer and something differs, ``RETURNING`` the ids.
-    The same statement reads the stored version of each key (its CTE sees the rows as
-    they were before the INSERT), so ``KEEP_WHEN_NONE`` columns keep the stored value
-    for a None, and the changed fields and their previous values come back with the
-    ids: two round trips per batch whatever its size, none per row. Created rows are
-    told apart by ``xmax = 0`` (a freshly inserted row version), so a key another
-    transaction inserts concurrently is updated (or found stale), never duplicated.
+    The batch is COPYed into a staging table (``pg_stage``). The new keys are inserted
+    first (``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING`` key and id): on an
+    initial import that is the whole batch. Only when some keys exist does one merge
+    statement run: ``INSERT ... SELECT ... ON CONFLICT (project, source, key) DO
+    UPDATE ... WHERE`` the stored row is not newer and something differs. It reads the
+    stored version of each key in the same statement (its CTE sees the rows as they
+    were before the INSERT), so ``KEEP_WHEN_NONE`` columns keep the stored value for a
+    None, and the changed fields and their previous values come back with the ids.
+    Three or four round trips per batch whatever its size, none per row. The merge
+    tells created rows apart by ``xmax = 0`` (a freshly inserted row version), so a key
+    another transaction inserts concurrently is updated (or found stale), never
+    duplicated.
     """
     own = [name for name in fields if name not in derived]
     meta = model._meta
