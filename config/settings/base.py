@@ -81,8 +81,23 @@ TEMPLATES = [
 
 # --- Database: SQLite in WAL mode under the data directory unless DATABASE_URL is set.
 DATABASE_URL = env_str("DATABASE_URL", "")
+DATABASE_POOL = env_bool("DATABASE_POOL", True)
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASE_POOL and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # psycopg's pool (ADR 0052): each thread borrows a connection per request or job
+        # and hands it back, instead of one persistent connection per thread. Django
+        # refuses a pool next to persistent connections, so CONN_MAX_AGE is 0 here.
+        # max_size covers one process's threads (gunicorn --threads, WORKER_THREADS)
+        # with room for the odd extra; the total across processes must stay below the
+        # server's max_connections (docs/configuration.md).
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1),
+            "max_size": env_int("DATABASE_POOL_MAX_SIZE", 8),
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+            "max_idle": 300,
+        }
 else:
     DATABASES = {
         "default": {

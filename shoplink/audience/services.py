@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import django.dispatch
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from shoplink.audience import consent as consent_rules
@@ -31,6 +31,7 @@ from shoplink.core.errors import ValidationFailed
 from shoplink.core.fastwrite import (
     insert_columns,
     insert_dicts,
+    pg_insert_returning,
     select_in,
     sqlite_inserted_ids,
     update_dicts,
@@ -92,6 +93,15 @@ def upsert_contacts(
         held = newest.get(key)
         if held is None or _newer(record.source_updated_at, held.source_updated_at):
             newest[key] = record
+    done: dict[str, ContactChange] = {}
+    if connection.vendor == "postgresql":
+        # New keys first, without a SELECT of every key: COPY and one INSERT ... ON
+        # CONFLICT DO NOTHING RETURNING. The keys that exist come back without an id
+        # and take the general path below.
+        done = _create_contacts(project, source, newest, skip_existing=True)
+        if len(done) == len(newest):
+            return [done[str(r.external_id)] for r in records]
+        newest = {k: r for k, r in newest.items() if k not in done}
     # Bare keys first: on an initial import none exist and no instances are built.
     present = [
         k
@@ -107,10 +117,11 @@ def upsert_contacts(
     }
     if not present:
         # All new (an initial import): rows built column by column, no per-row dicts.
-        return _create_contacts(project, source, newest, records)
+        done.update(_create_contacts(project, source, newest))
+        return [done[str(r.external_id)] for r in records]
     to_create: list[Contact] = []
     to_update: list[Contact] = []
-    results: dict[str, ContactChange] = {}
+    results: dict[str, ContactChange] = done
     update_fields: set[str] = set()
     for key, record in newest.items():
         contact = existing.get(key)
@@ -159,9 +170,12 @@ def upsert_contacts(
 
 
 def _create_contacts(
-    project, source: str, newest: dict[str, ContactInput], records: Sequence[ContactInput]
-) -> list[ContactChange]:
-    """Insert contacts for ``newest`` (none exists yet); one change per record, in order.
+    project, source: str, newest: dict[str, ContactInput], *, skip_existing: bool = False
+) -> dict[str, ContactChange]:
+    """Insert contacts for ``newest`` (none exists yet); their changes by external id.
+
+    ``skip_existing`` (PostgreSQL only) leaves the keys that exist alone: they are
+    missing from the result.
 
     Stores exactly what ``_new_contact_row`` would, built with C-level ``map`` calls per
     column; a column holding anything but ``str`` takes the per-cell rule.
@@ -174,13 +188,23 @@ def _create_contacts(
     columns.append(_column(news, "source_updated_at"))
     columns.append(_column(news, "source_created_at"))
     names = ["external_id", *PROFILE_FIELDS, "tags", "source_updated_at", "source_created_at"]
-    with transaction.atomic():
-        insert_columns(
-            Contact, names, columns, constants={"project_id": project.pk, "source": source}
-        )
-        ids = _inserted_contact_ids(project, keys)
-    results = {k: ContactChange(contact_id=ids[k], external_id=k, created=True) for k in keys}
-    return [results[str(r.external_id)] for r in records]
+    constants = {"project_id": project.pk, "source": source}
+    # No savepoint inside a caller's transaction: a failed insert rolls that back whole.
+    with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            # COPY and one INSERT ... RETURNING: the ids come back with the write.
+            ids = pg_insert_returning(
+                Contact,
+                names,
+                columns,
+                "external_id",
+                constants=constants,
+                ignore_conflicts=skip_existing,
+            )
+        else:
+            insert_columns(Contact, names, columns, constants=constants)
+            ids = _inserted_contact_ids(project, keys)
+    return {k: ContactChange(contact_id=ids[k], external_id=k, created=True) for k in ids}
 
 
 def _inserted_contact_ids(project, keys: list[str]) -> dict[str, int]:

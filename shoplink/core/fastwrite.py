@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+import zlib
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -223,6 +224,9 @@ def insert_columns(
     are converted column by column (``_convert_column``), not cell by cell.
     """
     if not columns or not columns[0]:
+        return
+    if connection.vendor == "postgresql":
+        _pg_insert_columns(model, names, columns, constants or {}, ignore_conflicts)
         return
     constants = dict(constants or {})
     fields = {f.attname: f for f in model._meta.concrete_fields}
@@ -450,3 +454,148 @@ def select_in(
 
 
 _IN_CHUNK = 5000
+
+
+# --- PostgreSQL: COPY into a session-local staging table, then one set-wise statement.
+
+
+def pg_stage(model: type[models.Model], names: Sequence[str], columns: Sequence[Sequence[Any]]):
+    """COPY the rows given column by column into a TEMP staging table; return its name.
+
+    PostgreSQL only (``connection.vendor == "postgresql"``), inside a transaction. The
+    table has the types of ``model``'s ``names`` columns and no constraints (a ``None``
+    in a NOT NULL column is the caller's to resolve in its INSERT ... SELECT). It is
+    created once per database session (``ON COMMIT DELETE ROWS``: each commit empties
+    it, so a pooled connection reuses it) and emptied here first, so a caller inside a
+    longer transaction never sees an earlier batch. Values are converted as
+    ``insert_columns`` converts them; COPY's text format sends them in one stream
+    instead of one bound statement per row.
+    """
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    cols = [fields[name].column for name in names]
+    qn = connection.ops.quote_name
+    digest = zlib.crc32("\0".join([model._meta.db_table, *cols]).encode())
+    table = f"shoplink_stage_{digest:08x}"
+    converted = [
+        _stage_column(fields[name], values) for name, values in zip(names, columns, strict=True)
+    ]
+    select = ", ".join(qn(c) for c in cols)
+    with connection.cursor() as cursor:
+        # One round trip: create on first use in this session (no-op afterwards; the
+        # NOTICE "already exists" is not an error) and empty it for this batch.
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {table} ON COMMIT DELETE ROWS AS "
+            f"SELECT {select} FROM {qn(model._meta.db_table)} WITH NO DATA; "
+            f"TRUNCATE {table}"
+        )
+        with cursor.cursor.copy(f"COPY {table} ({select}) FROM STDIN") as copy:
+            write = copy.write_row
+            for row in zip(*converted, strict=True):
+                write(row)
+    return table
+
+
+def _pg_insert_columns(model, names, columns, constants, ignore_conflicts) -> None:
+    """``insert_columns`` on PostgreSQL: the rows go in as one COPY stream.
+
+    Straight into the table when a conflict is an error anyway (COPY checks the same
+    constraints an INSERT does); through ``pg_stage`` and one ``INSERT ... SELECT ...
+    ON CONFLICT DO NOTHING`` when conflicting rows are to be skipped.
+    """
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    fixed, placeholders, params = pg_constants(model, set(names), dict(constants))
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    target = ", ".join(qn(fields[name].column) for name in [*names, *fixed])
+    if ignore_conflicts:
+        stage = pg_stage(model, names, columns)
+        own = ", ".join(qn(fields[name].column) for name in names)
+        extra = "".join(", " + p for p in placeholders)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({target}) SELECT {own}{extra} FROM {stage} "
+                "ON CONFLICT DO NOTHING",
+                params,
+            )
+        return
+    n = len(columns[0])
+    converted = [
+        _stage_column(fields[name], values) for name, values in zip(names, columns, strict=True)
+    ]
+    converted += [(value,) * n for value in params]
+    sql = f"COPY {table} ({target}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        write = copy.write_row
+        for row in zip(*converted, strict=True):
+            write(row)
+
+
+def pg_insert_returning(
+    model: type[models.Model],
+    names: Sequence[str],
+    columns: Sequence[Sequence[Any]],
+    key: str,
+    *,
+    constants: dict[str, Any] | None = None,
+    ignore_conflicts: bool = False,
+) -> dict[Any, int]:
+    """INSERT the rows given column by column (PostgreSQL); return ``{key value: id}``.
+
+    COPY into ``pg_stage``'s table, then one ``INSERT ... SELECT ... RETURNING``: the
+    new ids come back with the statement instead of a ``SELECT ... IN`` of every key.
+    A key that already exists is an error, as with ``insert_columns``, unless
+    ``ignore_conflicts``: then its row is skipped and its key is not in the result.
+    """
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    fixed, placeholders, params = pg_constants(model, set(names), dict(constants or {}))
+    qn = connection.ops.quote_name
+    stage = pg_stage(model, names, columns)
+    target = ", ".join(qn(fields[name].column) for name in [*names, *fixed])
+    own = ", ".join(qn(fields[name].column) for name in names)
+    extra = "".join(", " + p for p in placeholders)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {qn(model._meta.db_table)} ({target}) SELECT {own}{extra} "
+            f"FROM {stage} {'ON CONFLICT DO NOTHING ' if ignore_conflicts else ''}"
+            f"RETURNING {qn(fields[key].column)}, {qn(model._meta.pk.column)}",
+            params,
+        )
+        return dict(cursor.fetchall())
+
+
+def _stage_column(field: models.Field, values: Sequence[Any]) -> Sequence[Any]:
+    """``_convert_column`` for staging, where None is always SQL NULL (JSON too)."""
+    if _converter(field) is _identity:
+        return values
+    if isinstance(field, models.JSONField) and None in values:
+        dumps = orjson.dumps
+        return [None if value is None else dumps(value).decode() for value in values]
+    return _convert_column(field, values)
+
+
+def pg_constant(model: type[models.Model], attname: str, value: Any) -> tuple[str, Any]:
+    """A typed placeholder and its parameter for one value of ``attname``.
+
+    Typed because an untyped literal in an ``INSERT ... SELECT`` list resolves to text,
+    which PostgreSQL will not store in a jsonb, timestamp or integer column.
+    """
+    field = next(f for f in model._meta.concrete_fields if f.attname == attname)
+    return f"CAST(%s AS {field.cast_db_type(connection)})", _converter(field)(value)
+
+
+def pg_constants(
+    model: type[models.Model], given: set[str], constants: dict[str, Any]
+) -> tuple[list[str], list[str], list[Any]]:
+    """The columns every row of a batch shares: ``constants`` plus the defaults of the
+    non-pk columns neither in ``given`` nor in ``constants`` (``auto_now`` is now).
+
+    Returns their attnames, typed placeholders and parameters (see ``pg_constant``).
+    """
+    fixed = {**_defaults(model, given | set(constants)), **constants}
+    names, placeholders, params = [], [], []
+    for name, value in fixed.items():
+        placeholder, param = pg_constant(model, name, value)
+        names.append(name)
+        placeholders.append(placeholder)
+        params.append(param)
+    return names, placeholders, params

@@ -158,3 +158,31 @@ def test_update_attributes_merges_into_every_contact_of_a_large_set(project):
     assert rows["0"] == {"kept": 0, "score": 0}
     assert rows["4099"] == {"kept": 4099, "score": 8198}
     assert all(attrs == {"kept": int(k), "score": int(k) * 2} for k, attrs in rows.items())
+
+
+@pytest.mark.django_db
+def test_a_batch_of_new_existing_stale_and_repeated_contacts(project):
+    # On PostgreSQL the new keys are inserted first (COPY, ON CONFLICT DO NOTHING) and the
+    # existing ones take the general path: results still come back in input order.
+    later = T0 + dt.timedelta(days=1)
+    upsert_contacts(project, [Rec("old", email="o@x.test", source_updated_at=later)])
+    upsert_contacts(project, [Rec("kept", email="k@x.test")])
+    changes = upsert_contacts(
+        project,
+        [
+            Rec("new", email=" n@x.test "),
+            Rec("old", email="older@x.test"),  # T0 < later: stale
+            Rec("kept", email="k2@x.test", source_updated_at=later),
+            Rec("new", email="newer@x.test", source_updated_at=later),
+        ],
+        source="shopify:s.myshopify.com",
+    )
+    ids = dict(Contact.objects.filter(project=project).values_list("external_id", "id"))
+    assert [(c.external_id, c.contact_id, c.created, c.stale, c.changed) for c in changes] == [
+        ("new", ids["new"], True, False, []),
+        ("old", ids["old"], False, True, []),
+        ("kept", ids["kept"], False, False, ["email"]),
+        ("new", ids["new"], True, False, []),
+    ]
+    emails = dict(Contact.objects.filter(project=project).values_list("external_id", "email"))
+    assert emails == {"new": "newer@x.test", "old": "o@x.test", "kept": "k2@x.test"}

@@ -82,9 +82,7 @@ def result_url_allowed(url: str, domain: str) -> bool:
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname == _RESULT_HOST:
         bucket = parts.path.lstrip("/").partition("/")[0]
-        return bucket.startswith(_RESULT_BUCKET_PREFIX) and len(bucket) > len(
-            _RESULT_BUCKET_PREFIX
-        )
+        return bucket.startswith(_RESULT_BUCKET_PREFIX) and len(bucket) > len(_RESULT_BUCKET_PREFIX)
     base = urlsplit(settings.SHOPIFY_BASE_URL.format(shop=domain))
     return (parts.scheme, parts.hostname, parts.port) == (base.scheme, base.hostname, base.port)
 

@@ -48,9 +48,7 @@ def _jobs(queue) -> list:
 def _states() -> dict[str, str]:
     # This shop's deliveries only: on PostgreSQL a late delivery from another test's
     # simulator can be committed in the same database meanwhile.
-    return dict(
-        WebhookDelivery.objects.filter(shop_domain=SHOP).values_list("webhook_id", "state")
-    )
+    return dict(WebhookDelivery.objects.filter(shop_domain=SHOP).values_list("webhook_id", "state"))
 
 
 def test_a_burst_wakes_one_drain_that_processes_every_pending_delivery(store, deliver, real_queue):

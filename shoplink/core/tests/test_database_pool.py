@@ -1,0 +1,68 @@
+"""PostgreSQL connections come from psycopg's pool, configured by the environment (ADR 0052).
+
+Checked through ``manage.py shell`` in a fresh process, as an operator's settings would
+be read; the pool object is built (Django checks it against persistent connections
+there) without connecting, so no PostgreSQL server is needed.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+PROBE = """
+import json
+from django.db import connection
+pool = getattr(connection, "pool", None)  # SQLite has none
+print(json.dumps({
+    "conn_max_age": connection.settings_dict["CONN_MAX_AGE"],
+    "pool": None if pool is None else {
+        "min_size": pool.min_size, "max_size": pool.max_size, "timeout": pool.timeout,
+    },
+}))
+"""
+
+
+def _settings(**env) -> dict:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE")}
+    environ.update(env, DJANGO_SETTINGS_MODULE="config.settings.dev")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", PROBE],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+URL = "postgres://shoplink@db.invalid:5432/shoplink"
+
+
+def test_postgresql_connections_are_pooled_without_persistent_connections():
+    got = _settings(DATABASE_URL=URL)
+    assert got == {"conn_max_age": 0, "pool": {"min_size": 1, "max_size": 8, "timeout": 10.0}}
+
+
+def test_pool_sizes_come_from_the_environment():
+    got = _settings(
+        DATABASE_URL=URL,
+        DATABASE_POOL_MIN_SIZE="2",
+        DATABASE_POOL_MAX_SIZE="12",
+        DATABASE_POOL_TIMEOUT="3",
+    )
+    assert got["pool"] == {"min_size": 2, "max_size": 12, "timeout": 3.0}
+
+
+def test_the_pool_can_be_turned_off_for_persistent_connections():
+    # E.g. behind PgBouncer in transaction mode, which pools already.
+    assert _settings(DATABASE_URL=URL, DATABASE_POOL="0") == {"conn_max_age": 60, "pool": None}
+
+
+def test_sqlite_has_no_pool():
+    assert _settings()["pool"] is None
