@@ -6,6 +6,10 @@
 - ``shopify_sim``: points ``SHOPIFY_BASE_URL`` at the simulator for one test and
   returns a small client for its control API (``sim.control("POST", path, json)``).
 - ``unique_shop``: a fresh ``<name>.myshopify.com`` so tests never share simulator state.
+
+Every database test may use every database alias: with the default SQLite settings the
+webhook inbox has a file of its own (``core/dbrouter.py``), and which tests touch it is
+not worth a marker of their own (``pytest_collection_modifyitems``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,20 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parent
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+def pytest_collection_modifyitems(items):
+    """Give each database test every alias (``databases="__all__"``), keeping its options."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not _DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            continue
+        kwargs = dict(marker.kwargs) if marker else {}
+        if marker and marker.args:
+            kwargs.setdefault("transaction", marker.args[0])
+        kwargs["databases"] = "__all__"
+        item.add_marker(pytest.mark.django_db(**kwargs), append=False)
 
 
 def _free_port() -> int:
@@ -183,7 +201,7 @@ def worker_env(transactional_db):
 
     Queue on: the subprocess uses the real Huey storage (SQLite file or Redis) of this run.
     """
-    from django.db import connection
+    from django.db import connection, connections
 
     env = dict(os.environ)
     env.update(
@@ -192,6 +210,8 @@ def worker_env(transactional_db):
         HUEY_IMMEDIATE="0",
         PYTHONUNBUFFERED="1",
     )
+    if "inbox" in connections:
+        env["SHOPLINK_TEST_INBOX_DB_NAME"] = str(connections["inbox"].settings_dict["NAME"])
     return env
 
 
