@@ -106,7 +106,7 @@ else:
         }
 
     # The webhook inbox in a file of its own, so a receiver's INSERT never waits for a
-    # worker's write transaction on the main file (core/dbrouter.py, ADR 0050).
+    # worker's write transaction on the main file (core/dbrouter.py, ADR 0057).
     DATABASES = {"default": _sqlite("shoplink.sqlite3"), "inbox": _sqlite("inbox.sqlite3")}
 DATABASE_ROUTERS = ["shoplink.core.dbrouter.InboxRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -5,7 +5,7 @@ every worker transaction (a batch of 100 new orders, an import batch): measured 
 ack p99 at 200 deliveries/s while a worker drained a backlog (docs/performance.md,
 "Webhooks on PostgreSQL + Redis"). The default SQLite settings therefore add a second
 alias, ``inbox`` (``inbox.sqlite3`` beside ``shoplink.sqlite3``), and this router sends
-the inbox's tables there (ADR 0050). PostgreSQL has row locks: with ``DATABASE_URL`` set
+the inbox's tables there (ADR 0057). PostgreSQL has row locks: with ``DATABASE_URL`` set
 there is no ``inbox`` alias and every model stays on ``default``.
 
 Owns the list of inbox models (by ``app_label.model_name``, so this module imports no

@@ -1,7 +1,7 @@
 """``migrate`` that migrates every configured database unless ``--database`` names one.
 
 With the default SQLite settings the webhook inbox has a database of its own
-(``core/dbrouter.py``, ADR 0050); an operator's ``manage.py migrate`` (and ``shoplink
+(``core/dbrouter.py``, ADR 0057); an operator's ``manage.py migrate`` (and ``shoplink
 demo``) must create its tables too, without a second command to remember. Django's own
 callers (the test runner, ``call_command("migrate", database=...)``) name the database
 and get exactly Django's behaviour.

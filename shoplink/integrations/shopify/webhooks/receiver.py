@@ -154,7 +154,7 @@ def accept_delivery(body: bytes | None, request_headers: dict[str, str]) -> tupl
     # Autocommit statements, no transaction: the row must be committed before the wake-up
     # bit is read (wakeups.py), and a single INSERT is atomic on its own.
     # The inbox's own write turn: on SQLite a file of its own, so this never waits for a
-    # worker's transaction on the main database (core/dbrouter.py, ADR 0050).
+    # worker's transaction on the main database (core/dbrouter.py, ADR 0057).
     with sqlite_writer(inbox_alias()):
         delivery_id = _insert_once(values)
     wake = delivery_id is not None and received and wakeups.claim(values["shop_domain"])
