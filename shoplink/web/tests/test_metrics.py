@@ -92,7 +92,7 @@ def test_the_queue_depth_counts_jobs_waiting_on_either_backend(client, settings,
     assert depth() == 0
     for n in range(3):
         assert (
-            post(client, "orders/create", load("orders/create"), f"q{n}.myshopify.com").status_code
+            post(client, "orders/create", load("orders/updated"), f"q{n}.myshopify.com").status_code
             == 200
         )
     assert depth() == 3
