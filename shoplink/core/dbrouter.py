@@ -16,7 +16,9 @@ everything else never there.
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
+from django.db import connections
 
 INBOX = "inbox"
 # The receiver's tables: the deliveries and the per-shop wake-up bit it reads and sets.
@@ -55,3 +57,47 @@ class InboxRouter:
             return db == INBOX
         # Anything else (other models, RunPython without a model) stays off the inbox.
         return False if db == INBOX else None
+
+
+def move_inbox_rows() -> dict[str, int]:
+    """Move inbox rows an older release kept in the main SQLite file to the inbox file.
+
+    Before ADR 0057 the deliveries and wake-up bits lived in ``shoplink.sqlite3``; after
+    an upgrade those tables are still there and nothing reads them. Copies every row
+    (ids kept; a row the inbox already holds stays as it is) and empties the old table,
+    one table at a time; returns the rows moved per table. A no-op when the inbox shares
+    the main database or the old tables do not exist.
+    """
+    if not inbox_is_separate():
+        return {}
+    main, inbox = connections["default"], connections[INBOX]
+    if main.vendor != "sqlite" or inbox.vendor != "sqlite":
+        return {}
+    existing = set(main.introspection.table_names())
+    moved: dict[str, int] = {}
+    quote = main.ops.quote_name
+    for app_label, model_name in sorted(INBOX_MODELS):
+        meta = apps.get_model(app_label, model_name)._meta
+        if meta.db_table not in existing:
+            continue
+        columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
+        table = quote(meta.db_table)
+        with main.cursor() as cursor:
+            # ATTACH needs autocommit (no open transaction); the copy and the delete are
+            # one transaction across both files, so a crash moves everything or nothing.
+            cursor.execute("ATTACH DATABASE %s AS inbox_file", [str(inbox.settings_dict["NAME"])])
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                cursor.execute(
+                    f"INSERT OR IGNORE INTO inbox_file.{table} ({columns}) "
+                    f"SELECT {columns} FROM main.{table}"
+                )
+                moved[meta.db_table] = cursor.rowcount
+                cursor.execute(f"DELETE FROM main.{table}")
+                cursor.execute("COMMIT")
+            except Exception:
+                cursor.execute("ROLLBACK")
+                raise
+            finally:
+                cursor.execute("DETACH DATABASE inbox_file")
+    return moved
