@@ -48,6 +48,29 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture(autouse=True)
+def inbox_write_turn(request):
+    """In a transaction-wrapped test, hold the inbox file's write lock from the start.
+
+    With the inbox in a SQLite file of its own (core/dbrouter.py), a test that never
+    writes to it would leave it unlocked, and a late retry of an earlier test's delivery
+    from the session's simulator (``--time-scale 0.001``: Shopify's 4 hours of retries
+    in ~15 s) would land in the middle of the test, as it could not while the inbox
+    shared the main file. A no-op UPDATE starts the test's IMMEDIATE transaction on it,
+    so such a retry waits for the test's rollback, exactly as before.
+    """
+    if request.node.get_closest_marker("django_db") is None:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.db import connections
+
+    if "inbox" in connections and connections["inbox"].in_atomic_block:
+        with connections["inbox"].cursor() as cursor:
+            cursor.execute("UPDATE shopify_webhookwake SET queued = queued WHERE 0 = 1")
+    yield
+
+
 @pytest.fixture
 def project(db):
     from shoplink.projects.services import create_project

@@ -399,7 +399,9 @@ def main() -> None:
         if "half" in phases and cap["eps"] == cap["eps"]:
             half = bench.events_at(cap["eps"] / 2, BASE["half"], args.shops)
         if "busy" in phases:
-            busy = bench.busy(cap["eps"] if cap["eps"] == cap["eps"] else args.rate, args.rate)
+            # The backlog must outlast the phase at the drain-only rate (the fastest).
+            fastest = cap.get("drain_only_eps", cap["eps"])
+            busy = bench.busy(fastest if fastest == fastest else args.rate, args.rate)
     finally:
         bench.stop()
     _report(args, bench, base, recv, events, cap, half, busy)
