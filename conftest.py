@@ -50,14 +50,15 @@ def _free_port() -> int:
 
 @pytest.fixture(autouse=True)
 def inbox_write_turn(request):
-    """In a transaction-wrapped test, hold the inbox file's write lock from the start.
+    """In a transaction-wrapped test, start from an empty inbox and hold its write lock.
 
     With the inbox in a SQLite file of its own (core/dbrouter.py), a test that never
-    writes to it would leave it unlocked, and a late retry of an earlier test's delivery
-    from the session's simulator (``--time-scale 0.001``: Shopify's 4 hours of retries
-    in ~15 s) would land in the middle of the test, as it could not while the inbox
-    shared the main file. A no-op UPDATE starts the test's IMMEDIATE transaction on it,
-    so such a retry waits for the test's rollback, exactly as before.
+    wrote to it left it unlocked, so a delivery that the session's simulator retried
+    late (``--time-scale 0.001``: Shopify's 4 hours of retries in ~15 s) for an earlier
+    test's shop could land in the middle of this one, or just before it, and stay
+    there, waiting, while the test counts the inbox. Deleting the inbox's rows (inside
+    the test's transaction, so rolled back with it) starts the test's IMMEDIATE
+    transaction on that file: a late delivery waits for the rollback.
     """
     if request.node.get_closest_marker("django_db") is None:
         yield
@@ -66,8 +67,10 @@ def inbox_write_turn(request):
     from django.db import connections
 
     if "inbox" in connections and connections["inbox"].in_atomic_block:
-        with connections["inbox"].cursor() as cursor:
-            cursor.execute("UPDATE shopify_webhookwake SET queued = queued WHERE 0 = 1")
+        from shoplink.integrations.shopify.models import WebhookDelivery, WebhookWake
+
+        WebhookDelivery.objects.all().delete()
+        WebhookWake.objects.all().delete()
     yield
 
 
