@@ -6,6 +6,10 @@
 - ``shopify_sim``: points ``SHOPIFY_BASE_URL`` at the simulator for one test and
   returns a small client for its control API (``sim.control("POST", path, json)``).
 - ``unique_shop``: a fresh ``<name>.myshopify.com`` so tests never share simulator state.
+
+Every database test may use every database alias: with the default SQLite settings the
+webhook inbox has a file of its own (``core/dbrouter.py``), and which tests touch it is
+not worth a marker of their own (``pytest_collection_modifyitems``).
 """
 
 from __future__ import annotations
@@ -22,12 +26,52 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parent
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+def pytest_collection_modifyitems(items):
+    """Give each database test every alias (``databases="__all__"``), keeping its options."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not _DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            continue
+        kwargs = dict(marker.kwargs) if marker else {}
+        if marker and marker.args:
+            kwargs.setdefault("transaction", marker.args[0])
+        kwargs["databases"] = "__all__"
+        item.add_marker(pytest.mark.django_db(**kwargs), append=False)
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def inbox_write_turn(request):
+    """In a transaction-wrapped test, start from an empty inbox and hold its write lock.
+
+    With the inbox in a SQLite file of its own (core/dbrouter.py), a test that never
+    wrote to it left it unlocked, so a delivery that the session's simulator retried
+    late (``--time-scale 0.001``: Shopify's 4 hours of retries in ~15 s) for an earlier
+    test's shop could land in the middle of this one, or just before it, and stay
+    there, waiting, while the test counts the inbox. Deleting the inbox's rows (inside
+    the test's transaction, so rolled back with it) starts the test's IMMEDIATE
+    transaction on that file: a late delivery waits for the rollback.
+    """
+    if request.node.get_closest_marker("django_db") is None:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.db import connections
+
+    if "inbox" in connections and connections["inbox"].in_atomic_block:
+        from shoplink.integrations.shopify.models import WebhookDelivery, WebhookWake
+
+        WebhookDelivery.objects.all().delete()
+        WebhookWake.objects.all().delete()
+    yield
 
 
 @pytest.fixture
@@ -183,7 +227,7 @@ def worker_env(transactional_db):
 
     Queue on: the subprocess uses the real Huey storage (SQLite file or Redis) of this run.
     """
-    from django.db import connection
+    from django.db import connection, connections
 
     env = dict(os.environ)
     env.update(
@@ -192,6 +236,8 @@ def worker_env(transactional_db):
         HUEY_IMMEDIATE="0",
         PYTHONUNBUFFERED="1",
     )
+    if "inbox" in connections:
+        env["SHOPLINK_TEST_INBOX_DB_NAME"] = str(connections["inbox"].settings_dict["NAME"])
     return env
 
 

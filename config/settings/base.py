@@ -99,10 +99,11 @@ if DATABASE_URL:
             "max_idle": 300,
         }
 else:
-    DATABASES = {
-        "default": {
+
+    def _sqlite(filename: str) -> dict:
+        return {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(data_dir() / "shoplink.sqlite3"),
+            "NAME": str(data_dir() / filename),
             # Reuse each thread's connection: opening one (and running the PRAGMAs) costs
             # more than the webhook receiver's whole INSERT (bench/webhooks.py).
             "CONN_MAX_AGE": 600,
@@ -118,7 +119,11 @@ else:
                 "timeout": 20,
             },
         }
-    }
+
+    # The webhook inbox in a file of its own, so a receiver's INSERT never waits for a
+    # worker's write transaction on the main file (core/dbrouter.py, ADR 0057).
+    DATABASES = {"default": _sqlite("shoplink.sqlite3"), "inbox": _sqlite("inbox.sqlite3")}
+DATABASE_ROUTERS = ["shoplink.core.dbrouter.InboxRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Queue: Huey on SQLite by default, Redis when REDIS_URL is set.

@@ -29,6 +29,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"]["NAME"] = os.path.join(  # noqa: F405
         os.environ["SHOPLINK_DATA_DIR"], "test.sqlite3"
     )
+# The webhook inbox's own SQLite file (core/dbrouter.py), a test file beside the other.
+if "inbox" in DATABASES:  # noqa: F405
+    DATABASES["inbox"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(os.environ["SHOPLINK_DATA_DIR"], "test-inbox.sqlite3")
+    }
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
@@ -44,3 +49,6 @@ if "filename" in HUEY:  # noqa: F405
 if os.environ.get("SHOPLINK_TEST_DB_NAME"):
     DATABASES["default"]["NAME"] = os.environ["SHOPLINK_TEST_DB_NAME"]  # noqa: F405
     DATABASES["default"]["TEST"]["NAME"] = os.environ["SHOPLINK_TEST_DB_NAME"]  # noqa: F405
+if os.environ.get("SHOPLINK_TEST_INBOX_DB_NAME") and "inbox" in DATABASES:  # noqa: F405
+    DATABASES["inbox"]["NAME"] = os.environ["SHOPLINK_TEST_INBOX_DB_NAME"]  # noqa: F405
+    DATABASES["inbox"]["TEST"]["NAME"] = os.environ["SHOPLINK_TEST_INBOX_DB_NAME"]  # noqa: F405

@@ -65,13 +65,16 @@ def start_thread(db_path: str, interval: float = INTERVAL_SECONDS) -> threading.
 
 
 def start_for_server_process() -> None:
-    """Both halves, on SQLite files only: gunicorn's ``post_worker_init``
+    """Both halves, on SQLite files only (each database: the webhook inbox may have a
+    file of its own, ``core/dbrouter.py``): gunicorn's ``post_worker_init``
     (config/gunicorn.py) and the Huey consumer's start-up hook (queue/jobs.py)."""
-    from django.db import connection
+    from django.db import connections
 
-    if connection.vendor == "sqlite" and is_file_database(connection.settings_dict):
-        disable_autocheckpoint()
-        start_thread(str(connection.settings_dict["NAME"]))
+    for alias in connections:
+        connection = connections[alias]
+        if connection.vendor == "sqlite" and is_file_database(connection.settings_dict):
+            disable_autocheckpoint()
+            start_thread(str(connection.settings_dict["NAME"]))
 
 
 def _run(db_path: str, interval: float) -> None:

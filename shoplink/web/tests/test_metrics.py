@@ -69,3 +69,32 @@ def test_labels_are_escaped_and_a_broken_gauge_is_skipped():
         unregister_gauge("test_broken")
     assert 'test_labelled{name="a\\"b\\\\c"} 1.0' in text
     assert "test_broken" not in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_queue_depth_counts_jobs_waiting_on_either_backend(client, settings, real_queue):
+    """Three shops' first deliveries queue three drains: the gauge reads the real queue
+    (Huey's SQLite file, or Redis when the run has ``REDIS_URL``), and reads 0 once empty."""
+    from shoplink.integrations.shopify.tests.webhook_helpers import load, post
+
+    settings.METRICS_TOKEN = "scrape-secret"
+
+    def depth() -> float:
+        text = client.get(URL, HTTP_AUTHORIZATION="Bearer scrape-secret").content.decode()
+        return float(
+            next(
+                line.rsplit(" ", 1)[1]
+                for line in text.splitlines()
+                if line.startswith("shoplink_queue_depth ")
+            )
+        )
+
+    assert depth() == 0
+    for n in range(3):
+        assert (
+            post(client, "orders/create", load("orders/updated"), f"q{n}.myshopify.com").status_code
+            == 200
+        )
+    assert depth() == 3
+    real_queue.flush()
+    assert depth() == 0

@@ -26,11 +26,12 @@ import logging
 import time
 
 import orjson
-from django.db import connection, transaction
+from django.db import connections, transaction
 
 from shoplink.audience.models import Contact
 from shoplink.commerce.models import Order
 from shoplink.core import clock
+from shoplink.core.dbrouter import inbox_alias, inbox_is_separate
 from shoplink.integrations.shopify import intents
 from shoplink.integrations.shopify.api import mapping
 from shoplink.integrations.shopify.models import DeliveryState, ShopifyStore, WebhookDelivery
@@ -100,14 +101,32 @@ def _first_attempts(shop_domain: str) -> list[tuple[int, str]]:
 
 
 def _process_new_orders(shop_domain: str) -> set[int]:
-    """The shop's pending new orders, set-wise; the ids of the deliveries it finished."""
+    """The shop's pending new orders, set-wise; the ids of the deliveries it finished.
+
+    With the inbox in the main database (PostgreSQL) the deliveries are finished in the
+    same transaction as the orders and events. With an inbox of its own (SQLite,
+    ``core/dbrouter.py``) no transaction spans both: they are finished right after the
+    data's commit, still inside the main database's write turn (so no other worker reads
+    them as pending meanwhile) and in one short inbox write turn (so the receiver waits
+    for that UPDATE, never for the batch). A crash between the two commits leaves them
+    pending; processing them again changes nothing (upserts keep the newer row, events
+    are deduplicated by their idempotency keys).
+    """
+    separate = inbox_is_separate()
     try:
-        with sqlite_writer(), transaction.atomic():
-            done = _process_batch(shop_domain)
+        with sqlite_writer():
+            with transaction.atomic():
+                picked = _process_batch(shop_domain)
+                if picked and not separate:
+                    _finish_all(picked)
+            if picked and separate:
+                with sqlite_writer(inbox_alias()):
+                    _finish_all(picked)
     except Exception as error:
         # Rolled back as a whole; one at a time gives each delivery its own outcome.
         log.warning("orders/create batch fell back to one delivery (%s)", type(error).__name__)
-        done = set()
+        picked = []
+    done = {delivery.pk for delivery, _ in picked}
     if done:
         inbox.wake_waiting(shop_domain)  # new orders may unblock waiting deliveries
     return done
@@ -129,11 +148,14 @@ def process_pending(delivery_id: int) -> str:
     return inbox.process_delivery(delivery_id)
 
 
-def _process_batch(shop_domain: str) -> set[int]:
-    """Process what can be processed set-wise; return the ids of those deliveries."""
+def _process_batch(shop_domain: str) -> list[tuple]:
+    """Process what can be processed set-wise; return those (delivery, record) pairs.
+
+    The caller marks the deliveries finished (``_finish_all``).
+    """
     store = inbox.routable_store(shop_domain, BATCH_TOPIC)
     if store is None:
-        return set()
+        return []
     batch = list(
         WebhookDelivery.objects.select_for_update(skip_locked=True)
         .filter(
@@ -146,12 +168,11 @@ def _process_batch(shop_domain: str) -> set[int]:
     )
     picked = _pick(store, batch)
     if not picked:
-        return set()
+        return []
     # The same handler logic as one orders/create at a time, over the whole batch.
     orders.orders_created(store, [record for _, record in picked])
-    _finish_all(picked)
     inbox.note_arrival(store)
-    return {delivery.pk for delivery, _ in picked}
+    return picked
 
 
 def _finish_all(picked: list[tuple]) -> None:
@@ -160,6 +181,7 @@ def _finish_all(picked: list[tuple]) -> None:
     Each row keeps its own headers (with the order it wrote, for tie-breaks), so one
     UPDATE per row is needed; built once here rather than by the ORM per row.
     """
+    connection = connections[inbox_alias()]
     meta = WebhookDelivery._meta
     quote = connection.ops.quote_name
     column = {name: quote(meta.get_field(name).column) for name in _FINISHED}

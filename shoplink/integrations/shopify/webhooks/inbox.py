@@ -17,12 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import traceback
+from collections.abc import Callable
+from functools import partial
 
 import orjson
 from django.db import transaction
 from django.db.models import F
 
 from shoplink.core import clock
+from shoplink.core.dbrouter import inbox_alias, inbox_is_separate
 from shoplink.integrations.shopify import intents
 from shoplink.integrations.shopify.api.topics import TOPIC_CATEGORY
 from shoplink.integrations.shopify.models import (
@@ -46,38 +49,60 @@ _MAY_UNBLOCK = ("customers/", "orders/")
 
 
 def process_delivery(delivery_id: int) -> str:
-    """Process one received delivery; return the state it ended in."""
+    """Process one received delivery; return the state it ended in.
+
+    The delivery's outcome is written in the data's transaction when the inbox shares
+    its database, else right after that commit, inside the same write turn (as
+    ``drain._process_new_orders`` does, for the same reasons).
+    """
+    separate = inbox_is_separate()
     # The same writer turn as the receiver's INSERT, so the two queue fairly instead of
     # starving each other in SQLite's sleeping busy handler (writelock.py).
-    with sqlite_writer(), transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update()
-            .filter(pk=delivery_id, state=DeliveryState.RECEIVED)
-            .first()
-        )
-        if delivery is None:
-            return "gone"  # processed meanwhile by another worker, or never existed
-        ctx = Context(delivery.topic, delivery)
-        try:
-            with transaction.atomic():
-                state, note = _route(delivery, ctx)
-        except NotFoundYet as waiting:
-            return _retry_later(delivery, str(waiting))
-        except Exception as error:
-            # Never personal data in logs: an exception's message may quote payload values,
-            # so only its class and the stack (code lines, no values) are written.
-            log.error(
-                "webhook delivery %s (%s) failed with %s\n%s",
-                delivery.pk,
-                delivery.topic,
-                type(error).__name__,
-                "".join(traceback.format_tb(error.__traceback__)),
+    with sqlite_writer():
+        with transaction.atomic():
+            delivery = (
+                WebhookDelivery.objects.select_for_update()
+                .filter(pk=delivery_id, state=DeliveryState.RECEIVED)
+                .first()
             )
-            return _retry_later(delivery, f"Error: {type(error).__name__}")
-        _finish(delivery, state, note, ctx.resource)
+            if delivery is None:
+                return "gone"  # processed meanwhile by another worker, or never existed
+            outcome = _outcome(delivery)
+            if not separate:
+                state = outcome()
+        if separate:
+            with sqlite_writer(inbox_alias()):
+                state = outcome()
     if delivery.topic.startswith(_MAY_UNBLOCK) and state == DeliveryState.PROCESSED:
         wake_waiting(delivery.shop_domain)
     return state
+
+
+def _outcome(delivery: WebhookDelivery) -> Callable[[], str]:
+    """Run the delivery's handler; return how to record its outcome (the inbox write)."""
+    ctx = Context(delivery.topic, delivery)
+    try:
+        with transaction.atomic():
+            state, note = _route(delivery, ctx)
+    except NotFoundYet as waiting:
+        return partial(_retry_later, delivery, str(waiting))
+    except Exception as error:
+        # Never personal data in logs: an exception's message may quote payload values,
+        # so only its class and the stack (code lines, no values) are written.
+        log.error(
+            "webhook delivery %s (%s) failed with %s\n%s",
+            delivery.pk,
+            delivery.topic,
+            type(error).__name__,
+            "".join(traceback.format_tb(error.__traceback__)),
+        )
+        return partial(_retry_later, delivery, f"Error: {type(error).__name__}")
+
+    def finish() -> str:
+        _finish(delivery, state, note, ctx.resource)
+        return state
+
+    return finish
 
 
 def _route(delivery: WebhookDelivery, ctx: Context) -> tuple[str, str]:

@@ -17,12 +17,13 @@ import logging
 import uuid
 
 import orjson
-from django.db import connection
+from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from shoplink.core import clock
+from shoplink.core.dbrouter import inbox_alias
 from shoplink.integrations.shopify import intents
 from shoplink.integrations.shopify.api import signing
 from shoplink.integrations.shopify.api.topics import KNOWN_TOPICS
@@ -152,7 +153,9 @@ def accept_delivery(body: bytes | None, request_headers: dict[str, str]) -> tupl
     received = state == DeliveryState.RECEIVED
     # Autocommit statements, no transaction: the row must be committed before the wake-up
     # bit is read (wakeups.py), and a single INSERT is atomic on its own.
-    with sqlite_writer():
+    # The inbox's own write turn: on SQLite a file of its own, so this never waits for a
+    # worker's transaction on the main database (core/dbrouter.py, ADR 0057).
+    with sqlite_writer(inbox_alias()):
         delivery_id = _insert_once(values)
     wake = delivery_id is not None and received and wakeups.claim(values["shop_domain"])
     if delivery_id is None:
@@ -195,7 +198,7 @@ _CONVERTED = frozenset({"triggered_at", "received_at", "headers", "body", "proce
 _INSERT_SQL: dict[str, str] = {}
 
 
-def _insert_sql() -> str:
+def _insert_sql(connection) -> str:
     """The INSERT for this connection's database, built once."""
     sql = _INSERT_SQL.get(connection.vendor)
     if sql is None:
@@ -219,6 +222,7 @@ def _insert_once(values: dict) -> int | None:
     of ``Model.save()``: the ORM's statement building cost more than SQLite's insert, and
     a duplicate costs no exception and no rolled-back savepoint.
     """
+    connection = connections[inbox_alias()]
     params = [
         field.get_db_prep_save(values[field.name], connection)
         if field.name in _CONVERTED
@@ -226,7 +230,7 @@ def _insert_once(values: dict) -> int | None:
         for field in _FIELDS
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(), params)
+        cursor.execute(_insert_sql(connection), params)
         row = cursor.fetchone()
     return row[0] if row else None
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Model, QuerySet
 
 from shoplink.core import clock
@@ -41,8 +41,9 @@ def export_cutoff() -> dt.datetime:
 
 def _delete_in_batches(rows: QuerySet, model: type[Model], batch_size: int) -> int:
     deleted = 0
+    using = router.db_for_write(model)  # deliveries live in the inbox's database
     while True:
-        with sqlite_writer(), transaction.atomic():
+        with sqlite_writer(using), transaction.atomic(using=using):
             ids = list(rows.values_list("pk", flat=True)[:batch_size])
             if ids:
                 model.objects.filter(pk__in=ids).delete()

@@ -23,8 +23,9 @@ deliveries wait past ``STALE_AFTER``, so the worst case is a minute's delay.
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connections
 
+from shoplink.core.dbrouter import inbox_alias
 from shoplink.integrations.shopify.models import WebhookWake
 from shoplink.integrations.shopify.webhooks.writelock import sqlite_writer
 
@@ -37,6 +38,7 @@ def claim(shop_domain: str) -> bool:
     Call it after the delivery row is committed. The read takes no write turn (the
     common case in a storm: the bit is set, nothing to write); only setting it does.
     """
+    connection = connections[inbox_alias()]
     quote = connection.ops.quote_name
     table, queued = quote(_TABLE), quote("queued")
     with connection.cursor() as cursor:
@@ -44,7 +46,7 @@ def claim(shop_domain: str) -> bool:
         row = cursor.fetchone()
         if row is not None and row[0]:
             return False
-        with sqlite_writer():
+        with sqlite_writer(inbox_alias()):
             if row is not None:
                 cursor.execute(
                     f"UPDATE {table} SET {queued} = %s WHERE shop_domain = %s AND {queued} = %s",
@@ -62,13 +64,13 @@ def claim(shop_domain: str) -> bool:
 
 def release(shop_domain: str) -> None:
     """The drain has started: deliveries from now on need a new wake-up."""
-    with sqlite_writer():
+    with sqlite_writer(inbox_alias()):
         WebhookWake.objects.filter(shop_domain=shop_domain, queued=True).update(queued=False)
 
 
 def force(shop_domain: str) -> None:
     """Mark the shop's drain queued whatever the bit says (the sweeper enqueues it)."""
-    with sqlite_writer():
+    with sqlite_writer(inbox_alias()):
         updated = WebhookWake.objects.filter(shop_domain=shop_domain).update(queued=True)
         if not updated:
             WebhookWake.objects.get_or_create(shop_domain=shop_domain, defaults={"queued": True})

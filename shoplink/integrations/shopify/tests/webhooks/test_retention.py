@@ -7,7 +7,7 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connections, router
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -49,11 +49,15 @@ def test_deliveries_are_kept_fourteen_days_and_pending_ones_for_ever(
     assert "webhook_deliveries: 0" in _prune()
 
     frozen_clock.freeze(start + dt.timedelta(days=14, minutes=1))
-    with CaptureQueriesContext(connection) as queries:
+    # The inbox may be a database of its own (core/dbrouter.py): count its statements.
+    with CaptureQueriesContext(connections[router.db_for_write(WebhookDelivery)]) as queries:
         assert "webhook_deliveries: 25" in _prune("--batch-size", "10")
     deletes = [q for q in queries if q["sql"].startswith('DELETE FROM "shopify_webhookdelivery"')]
     assert len(deletes) == 3  # 10 + 10 + 5: bounded batches, never one huge statement
-    left = dict(WebhookDelivery.objects.values_list("webhook_id", "state"))
+    # This test's shops only: on PostgreSQL a late simulator retry for another test's shop
+    # is visible as soon as the live server commits it.
+    mine = WebhookDelivery.objects.filter(shop_domain__in=[SHOP, other])
+    left = dict(mine.values_list("webhook_id", "state"))
     assert left == {"pending": DeliveryState.RECEIVED, "recent": DeliveryState.PROCESSED}
 
 
