@@ -97,6 +97,29 @@ def test_a_drain_lost_with_the_queue_is_re_armed_by_the_sweeper(
     assert _states() == {"lost": DeliveryState.PROCESSED, "after": DeliveryState.PROCESSED}
 
 
+def test_a_drain_lost_with_the_queue_is_re_armed_by_the_next_delivery_after_the_ttl(
+    store, deliver, real_queue, frozen_clock
+):
+    from shoplink.integrations.shopify.webhooks.wakeups import WAKE_TTL
+
+    frozen_clock.freeze(frozen_clock.now())
+    deliver("orders/create", _order(1200), SHOP, webhook_id="lost")
+    real_queue.flush()  # Redis restarted empty: the bit still says "queued"
+    frozen_clock.advance(WAKE_TTL - dt.timedelta(seconds=1))
+    deliver("orders/create", _order(1201), SHOP, webhook_id="young")
+    assert len(real_queue) == 0  # a drain queued this recently may just be waiting its turn
+
+    frozen_clock.advance(dt.timedelta(seconds=2))
+    deliver("orders/create", _order(1202), SHOP, webhook_id="re-arms")
+    assert len(real_queue) == 1  # queued past the TTL: presumed lost, re-armed once
+    deliver("orders/create", _order(1203), SHOP, webhook_id="fresh-again")
+    assert len(real_queue) == 1  # the re-armed drain is fresh: no second wake-up
+    _run_next_job(real_queue)
+    assert set(_states().values()) == {DeliveryState.PROCESSED}
+    placed = Event.objects.filter(name="shopify_order_placed")
+    assert sorted(e.data["order_id"] for e in placed) == ["1200", "1201", "1202", "1203"]
+
+
 def test_an_order_whose_buyer_is_not_held_yet_waits_on_its_own(
     store, deliver, real_queue, django_capture_on_commit_callbacks
 ):
