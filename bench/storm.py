@@ -195,8 +195,13 @@ class Cluster:
     def __init__(self, args, data_dir: str, k: int):
         self.args, self.data_dir, self.k = args, data_dir, k
         base = args.port_base
-        self.sim_port, self.web_port = base, base + 1
-        self.proxy_port, self.redis_port = base + 20, base + 79
+        if base:
+            self.sim_port, self.web_port = base, base + 1
+            self.proxy_port, self.redis_port = base + 20, base + 79
+        else:  # any free ports (the CI storm, which may run beside other suites)
+            self.sim_port, self.web_port, self.proxy_port, self.redis_port = (
+                _free_port() for _ in range(4)
+            )
         self.sim_url = f"http://127.0.0.1:{self.sim_port}"
         self.app_url = f"http://127.0.0.1:{self.web_port}"
         self.procs: dict[str, subprocess.Popen] = {}
@@ -226,10 +231,10 @@ class Cluster:
             PYTHONUNBUFFERED="1",
         )
         if self.args.database == "postgres":
-            port = self.proxy_port if self.args.fault == "pg-restart" else self.args.pg_port
+            port = self.proxy_port if "pg-restart" in self.args.faults else self.args.pg_port
             env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{port}/{self.args.pg_db}"
         if self.args.queue == "redis":
-            if self.args.fault == "redis-restart":
+            if "redis-restart" in self.args.faults:
                 env["REDIS_URL"] = f"redis://127.0.0.1:{self.redis_port}/0"
             else:
                 env["REDIS_URL"] = self.args.redis
@@ -261,10 +266,10 @@ class Cluster:
             ) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.args.pg_db}" WITH (FORCE)')
                 conn.execute(f'CREATE DATABASE "{self.args.pg_db}"')
-            if self.args.fault == "pg-restart":
+            if "pg-restart" in self.args.faults:
                 self.start_proxy()
         if self.args.queue == "redis":
-            if self.args.fault == "redis-restart":
+            if "redis-restart" in self.args.faults:
                 self.start_redis()
             else:
                 import redis
@@ -352,6 +357,19 @@ class Cluster:
                 proc.wait(15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        if self.args.database == "postgres" and not self.args.keep:
+            import psycopg
+
+            with psycopg.connect(
+                f"postgresql://postgres@127.0.0.1:{self.args.pg_port}/postgres", autocommit=True
+            ) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.args.pg_db}" WITH (FORCE)')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _children(pid: int) -> list[int]:
@@ -432,8 +450,7 @@ async def _traffic(
     rate: float,
     seconds: float,
     seed: int,
-    fault_at,
-    fault,
+    faults: list,
 ) -> list[dict]:
     """Create records at ``rate``/s (open loop); return what was sent, with send times."""
     import httpx
@@ -470,11 +487,10 @@ async def _traffic(
         tasks = []
         start = time.perf_counter()
         n = 0
-        fired = False
+        faults = sorted(faults, key=lambda f: f[0])
         while (elapsed := time.perf_counter() - start) < seconds:
-            if not fired and elapsed >= fault_at:
-                fired = True
-                threading.Thread(target=fault, daemon=True).start()
+            while faults and elapsed >= faults[0][0]:
+                threading.Thread(target=faults.pop(0)[1], daemon=True).start()
             due = int(elapsed * rate) + 1
             while n < due:
                 n += 1
@@ -533,9 +549,13 @@ def run(args, k: int) -> dict:
         )
 
         fault_log: list[str] = []
-
-        def fault() -> None:
-            fault_log.append(_inject(cluster, args.fault))
+        # Each fault once, spread over the first three quarters of the storm, so the
+        # product meets the rest of the traffic after each one.
+        faults = [f for f in args.faults if f != "none"]
+        plan = [
+            (args.seconds * 0.75 * (i + 1) / (len(faults) + 1), _injector(cluster, f, fault_log))
+            for i, f in enumerate(faults)
+        ]
 
         # The three imports start with the storm (their own process: start_sync talks to
         # the simulator before it returns).
@@ -552,8 +572,7 @@ def run(args, k: int) -> dict:
                 args.rate,
                 args.seconds,
                 args.seed,
-                args.seconds / 3,
-                fault,
+                plan,
             )
         )
         window_end = time.time()
@@ -572,9 +591,16 @@ def run(args, k: int) -> dict:
             print(f"  logs and data kept in {data_dir}")
 
 
+def _injector(cluster: Cluster, fault: str, log: list[str]):
+    def inject() -> None:
+        log.append(_inject(cluster, fault))
+
+    return inject
+
+
 def _inject(cluster: Cluster, fault: str) -> str:
     if fault == "worker-kill":
-        victim = cluster.workers[0]
+        victim = next(w for w in cluster.workers if w.poll() is None)
         victim.send_signal(signal.SIGKILL)
         victim.wait()
         time.sleep(1.0)  # a supervisor restarts it
@@ -695,7 +721,7 @@ def _summarise(args, k, cluster, sent, state, settled, hot, quiet, fault_log, se
         "unsynced": state["unsynced"],
         "peak_mb": {role: kb / 1024 for role, kb in peak.items()},
         "settled_s": settled,
-        "fault": fault_log[0] if fault_log else "none",
+        "fault": "; ".join(fault_log) or "none",
     }
     _print(args, result)
     return result
@@ -743,7 +769,9 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/4")
     parser.add_argument("--pg-port", type=int, default=5432)
     parser.add_argument("--pg-db", default="test_storm")
-    parser.add_argument("--fault", choices=FAULTS, default="none")
+    parser.add_argument(
+        "--fault", default="none", help=f"comma list of {', '.join(FAULTS)}: each once"
+    )
     parser.add_argument("--import-stores", type=int, default=3)
     parser.add_argument("--import-size", type=int, default=2000)
     parser.add_argument(
@@ -760,9 +788,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.queue is None:
         args.queue = "redis" if args.database == "postgres" else "sqlite"
-    if args.fault == "pg-restart" and args.database != "postgres":
+    args.faults = args.fault.split(",")
+    if set(args.faults) - set(FAULTS):
+        parser.error(f"--fault: choose from {', '.join(FAULTS)}")
+    if "pg-restart" in args.faults and args.database != "postgres":
         parser.error("--fault pg-restart needs --database postgres")
-    if args.fault == "redis-restart" and args.queue != "redis":
+    if "redis-restart" in args.faults and args.queue != "redis":
         parser.error("--fault redis-restart needs the Redis queue")
     print(
         f"storm: {args.stores} stores on {args.database} + {args.queue} queue, W={args.web}, "

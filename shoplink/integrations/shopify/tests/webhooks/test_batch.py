@@ -48,9 +48,7 @@ def _jobs(queue) -> list:
 def _states() -> dict[str, str]:
     # This shop's deliveries only: on PostgreSQL a late delivery from another test's
     # simulator can be committed in the same database meanwhile.
-    return dict(
-        WebhookDelivery.objects.filter(shop_domain=SHOP).values_list("webhook_id", "state")
-    )
+    return dict(WebhookDelivery.objects.filter(shop_domain=SHOP).values_list("webhook_id", "state"))
 
 
 def test_a_burst_wakes_one_drain_that_processes_every_pending_delivery(store, deliver, real_queue):
@@ -183,6 +181,34 @@ def test_a_queue_that_refuses_the_wake_up_leaves_the_bit_clear(store, client, re
     assert not WebhookWake.objects.get(shop_domain=SHOP).queued
     post(client, "orders/create", _order(4101), SHOP, webhook_id="next")
     assert len(real_queue) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_shopifys_retry_of_a_refused_wake_up_wakes_the_shop(store, client, real_queue):
+    """Stored, but answered 500 because the queue refused the wake-up: Shopify's retry
+    of the same delivery is a duplicate, and it is the one left to wake the drain."""
+    from shoplink.integrations.shopify.tests.webhook_helpers import post
+
+    def refuse(task):
+        raise ConnectionError("queue down")
+
+    original, real_queue.enqueue = real_queue.enqueue, refuse
+    try:
+        with pytest.raises(ConnectionError):
+            post(client, "orders/create", _order(4300), SHOP, webhook_id="refused")
+    finally:
+        real_queue.enqueue = original
+    assert len(real_queue) == 0
+    retry = post(client, "orders/create", _order(4300), SHOP, webhook_id="refused")
+    assert retry.status_code == 200
+    assert len(real_queue) == 1  # the retry woke the shop instead of waiting for the sweeper
+    drain_webhooks.call_local(*real_queue.dequeue().args)
+    assert _states() == {"refused": DeliveryState.PROCESSED}
+    # Once processed, a later duplicate finds nothing to do and records nothing.
+    assert (
+        post(client, "orders/create", _order(4300), SHOP, webhook_id="refused").status_code == 200
+    )
+    assert Event.objects.filter(name="shopify_order_placed", data__order_id="4300").count() == 1
 
 
 def test_a_long_storm_is_handed_to_a_fresh_drain(
