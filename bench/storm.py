@@ -17,11 +17,13 @@ default (``--database sqlite``: SQLite database and SQLite queue). Then:
    duplicated, and out of order for the hot store and every tenth quiet store. Three
    stores holding ``--import-size`` customers and orders start their initial import when
    the storm starts.
-3. ``--fault`` injects one fault a third of the way in: ``worker-kill`` (SIGKILL of a
-   consumer, restarted as a supervisor would), ``redis-restart`` (a private redis-server,
-   killed and restarted empty: the queue is lost), ``pg-restart`` (a TCP proxy in front
-   of PostgreSQL is killed for ten seconds: the receiver answers 5xx, the simulator
-   retries), ``web-kill`` (SIGKILL of a gunicorn worker mid-request).
+3. ``--fault`` injects faults spread over the storm's first three quarters:
+   ``worker-kill`` (SIGKILL of a consumer, restarted as a supervisor would);
+   ``redis-restart`` (a private redis-server, killed and restarted empty: the queue is
+   lost); ``pg-restart`` (a TCP proxy in front of PostgreSQL is killed for ten seconds:
+   the receiver answers 5xx, the simulator retries); ``web-kill`` (SIGKILL of a gunicorn
+   worker mid-request); ``queue-lost`` (every queued job dropped, on either queue).
+   ``--fault a,b,c`` injects each once, in turn.
 4. When the traffic stops, the bench waits for the product to settle, then compares every
    store's customers, orders (ids and ``updated_at``), checkouts and carts with the
    simulator's, and counts each expected event (one ``shopify_customer_created`` per
@@ -60,7 +62,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
 API_KEY = "storm"
 SECRET = "storm-webhook-secret"
-FAULTS = ("none", "worker-kill", "redis-restart", "pg-restart", "web-kill")
+FAULTS = ("none", "worker-kill", "redis-restart", "pg-restart", "web-kill", "queue-lost")
 KINDS = (("customers", 0.3), ("orders", 0.4), ("checkouts", 0.2), ("carts", 0.1))
 # Expected events: one per record created, keyed as emit.py keys them.
 EVENT_OF = {
@@ -104,6 +106,11 @@ from shoplink.integrations.shopify import services
 from shoplink.integrations.shopify.models import ShopifyStore
 for store in ShopifyStore.objects.filter(domain__in=json.loads(os.environ["STORM_CFG"])):
     services.start_sync(store)
+"""
+
+FLUSH_QUEUE = """
+from huey.contrib.djhuey import HUEY
+HUEY.flush()
 """
 
 SYNCED = """
@@ -620,6 +627,9 @@ def _inject(cluster: Cluster, fault: str) -> str:
         time.sleep(PG_DOWN_SECONDS)
         cluster.start_proxy()
         return f"PostgreSQL unreachable for {PG_DOWN_SECONDS:.0f} s"
+    if fault == "queue-lost":
+        cluster.django(FLUSH_QUEUE)
+        return "queue emptied"
     if fault == "web-kill":
         pids = cluster.web_worker_pids()
         if pids:
