@@ -24,7 +24,9 @@ merely waiting behind a deep queue costs at most one extra drain per shop per
 ``WAKE_TTL``, and a second drain of a shop is harmless (each delivery is taken under a
 row lock, and a drain with nothing pending is two statements). A shop that receives
 nothing more is re-armed by the minute sweeper (``inbox.requeue_stale_deliveries``),
-whatever the bit says, once its deliveries wait past ``inbox.STALE_AFTER``. The storm
+whatever the bit says, once its deliveries wait past ``inbox.STALE_AFTER``; sooner, the
+consumers' quick sweep (``inbox.rearm_lost_drains``, every few seconds) re-arms a shop
+whose first attempts wait past ``inbox.REARM_AFTER`` with no fresh wake-up. The storm
 benchmark's ``--fault redis-restart`` measured both (docs/performance.md, "Storm").
 """
 
@@ -42,7 +44,7 @@ _TABLE = WebhookWake._meta.db_table
 # Longer than a drain waits on a healthy queue (the worker's threads pick one up within
 # milliseconds; a drain hands over after ``drain.DRAIN_SECONDS``), short enough that a
 # lost queue delays a busy shop's events by seconds, not until the minute sweeper.
-WAKE_TTL = dt.timedelta(seconds=10)
+WAKE_TTL = dt.timedelta(seconds=5)
 
 
 def claim(shop_domain: str) -> bool:

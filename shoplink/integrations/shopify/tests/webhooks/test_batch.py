@@ -118,6 +118,35 @@ def test_a_drain_lost_with_the_queue_is_re_armed_by_the_next_delivery_after_the_
     assert sorted(e.data["order_id"] for e in placed) == ["1200", "1201", "1202", "1203"]
 
 
+def test_the_quick_sweep_re_arms_a_shop_whose_drain_died_or_was_lost(
+    store, deliver, real_queue, frozen_clock, django_capture_on_commit_callbacks
+):
+    from shoplink.integrations.shopify.webhooks import wakeups
+    from shoplink.integrations.shopify.webhooks.inbox import REARM_AFTER, rearm_lost_drains
+
+    frozen_clock.freeze(frozen_clock.now())
+    deliver("orders/create", _order(1300), SHOP, webhook_id="in-flight")
+    real_queue.flush()
+    wakeups.release(SHOP)  # the drain started (released the bit) and its worker was killed
+    frozen_clock.advance(REARM_AFTER - dt.timedelta(seconds=1))
+    assert rearm_lost_drains() == 0  # not waiting long enough yet: a drain may be running
+    frozen_clock.advance(dt.timedelta(seconds=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert rearm_lost_drains() == 1
+    assert len(real_queue) == 1 and WebhookWake.objects.get(shop_domain=SHOP).queued
+    with django_capture_on_commit_callbacks(execute=True):
+        assert rearm_lost_drains() == 0  # freshly queued: not again
+    assert len(real_queue) == 1
+
+    real_queue.flush()  # now the queued drain is lost with the queue
+    frozen_clock.advance(wakeups.WAKE_TTL + dt.timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert rearm_lost_drains() == 1
+    _run_next_job(real_queue)
+    assert _states() == {"in-flight": DeliveryState.PROCESSED}
+    assert rearm_lost_drains() == 0  # nothing waits
+
+
 def test_an_order_whose_buyer_is_not_held_yet_waits_on_its_own(
     store, deliver, real_queue, django_capture_on_commit_callbacks
 ):
