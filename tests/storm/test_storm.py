@@ -54,8 +54,9 @@ def test_a_small_storm_with_every_fault_ends_exact_with_each_event_once(tmp_path
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=420)
     assert run.returncode == 0, run.stderr[-3000:]
-    result = dict(re.findall(r"(\w+)=(\S+)", run.stdout.strip().splitlines()[-1]))
     report = run.stdout
+    print(report)  # the figures, for ``pytest -s``
+    result = dict(re.findall(r"(\w+)=(\S+)", report.strip().splitlines()[-1]))
     for fault in faults:  # each fault really struck
         assert {
             "worker-kill": "SIGKILLed and restarted",
