@@ -263,3 +263,45 @@ def test_a_long_storm_is_handed_to_a_fresh_drain(
     run_next()
     assert set(_states().values()) == {DeliveryState.PROCESSED}
     assert len(real_queue) == 0  # nothing left: the last drain does not hand over
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_consumer_re_arms_a_lost_drain_without_the_minute_sweep(
+    store, client, real_queue, worker_env
+):
+    """The quick sweep runs in the consumer process itself (not as a queued job): with
+    periodic tasks off, a delivery whose drain died with its worker is still processed."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from shoplink.core import clock
+    from shoplink.integrations.shopify.tests.webhook_helpers import post
+    from shoplink.integrations.shopify.webhooks import wakeups
+    from shoplink.integrations.shopify.webhooks.inbox import REARM_AFTER
+
+    assert post(client, "orders/create", _order(1400), SHOP, webhook_id="orphan").status_code == 200
+    real_queue.flush()  # the drain was taken by a worker that was then killed
+    wakeups.release(SHOP)
+    WebhookDelivery.objects.filter(webhook_id="orphan").update(
+        received_at=clock.now() - REARM_AFTER - dt.timedelta(seconds=1)
+    )
+    root = Path(__file__).resolve().parents[5]
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "run_huey", "--workers", "2", "--no-periodic"],
+        cwd=root,
+        env=worker_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while _states() != {"orphan": DeliveryState.PROCESSED}:
+            assert time.monotonic() < deadline, "the lost drain was never re-armed"
+            assert worker.poll() is None, "the consumer exited"
+            time.sleep(0.2)
+    finally:
+        worker.terminate()
+        worker.wait(10)
+    assert Event.objects.filter(name="shopify_order_placed", data__order_id="1400").count() == 1
