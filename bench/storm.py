@@ -121,6 +121,20 @@ waiting = sorted({d for d, s in states if s not in ("synced", "off")})
 print(json.dumps(waiting))
 """
 
+# The product side only: cheap to poll while the storm settles (the full comparison asks
+# the simulator for every store's records, which is load on it while it still retries).
+PROGRESS = """
+import json, os
+from shoplink.events.models import Event
+from shoplink.integrations.shopify.models import WebhookDelivery
+cfg = json.loads(os.environ["STORM_CFG"])
+print(json.dumps({
+    "received": WebhookDelivery.objects.filter(state="received").count(),
+    "keys": list(Event.objects.filter(name__in=cfg["names"]).values_list(
+        "idempotency_key", flat=True)),
+}))
+"""
+
 # Everything the comparison needs, product side and simulator side, in one pass.
 STATE = """
 import datetime as dt, json, os
@@ -677,7 +691,16 @@ def _settle(cluster: Cluster, sent: list[dict], timeout: float, window) -> dict:
         "window": list(window),
     }
     deadline = time.monotonic() + timeout
+    wanted = {key for keys in expected.values() for key in keys}
     while True:
+        # Wait on the product side until every expected event is in and nothing is
+        # pending (or the time is up); only then ask the simulator for its records.
+        progress = json.loads(cluster.django(PROGRESS, cfg))
+        if (progress["received"] or wanted - set(progress["keys"])) and (
+            time.monotonic() < deadline
+        ):
+            time.sleep(5)
+            continue
         state = json.loads(cluster.django(STATE, cfg))
         lost = sum(
             1
@@ -690,7 +713,7 @@ def _settle(cluster: Cluster, sent: list[dict], timeout: float, window) -> dict:
             time.monotonic() > deadline
         ):
             return state
-        time.sleep(3)
+        time.sleep(10)
 
 
 def _summarise(args, k, cluster, sent, state, settled, hot, quiet, fault_log, seconds) -> dict:
