@@ -1,17 +1,22 @@
 # Shoplink: the two commands a new user needs (see README).
 #   make demo   set everything up and run the demo (web :8000, simulator :8081)
+#   make demo-reset   the same, starting afresh (wipes the demo's database and simulator)
 #   make test   set everything up and run every test
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint browsers
+.PHONY: setup demo demo-reset test lint browsers
 
+# pip's output goes to a log (shown only if the install fails), so the demo's banner is
+# not buried under it.
 $(STAMP): pyproject.toml simulator/pyproject.toml
-	python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test]" -e simulator
-	touch $(STAMP)
+	@echo "Installing Shoplink into $(VENV) (a few minutes the first time; log in $(VENV)/install.log)"
+	@python3 -m venv $(VENV)
+	@{ $(PY) -m pip install -q --upgrade pip && \
+	   $(PY) -m pip install -q -e ".[test]" -e simulator; } > $(VENV)/install.log 2>&1 \
+	  || { cat $(VENV)/install.log; exit 1; }
+	@touch $(STAMP)
 
 setup: $(STAMP)
 
@@ -22,7 +27,10 @@ browsers:
 	  || sudo sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'; }
 
 demo: setup
-	$(VENV)/bin/shoplink demo
+	@$(VENV)/bin/shoplink demo
+
+demo-reset: setup
+	@$(VENV)/bin/shoplink demo --reset
 
 test: setup browsers
 	$(PY) -m ruff check .

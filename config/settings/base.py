@@ -216,7 +216,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"huey": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
+    "loggers": {
+        # Its own handler and no propagation: `run_huey` adds a second handler to the
+        # "huey" logger when it has none, which printed every worker line twice.
+        "huey": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "httpx": {"level": "WARNING"},
+    },
 }
 
 BASE_PATH = BASE_DIR

@@ -14,7 +14,8 @@ HUEY["immediate"] = os.environ.get("HUEY_IMMEDIATE", "1") != "0"  # noqa: F405
 SHOPIFY_API_KEY = "shoplink-test"
 SHOPIFY_API_SECRET = "shoplink-test-secret"
 FIELD_ENCRYPTION_KEYS = ["dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMTIzNDU="]
-LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Quiet by default; a test reading a worker's INFO lines starts it with TEST_LOG_LEVEL=INFO.
+LOGGING["root"]["level"] = os.environ.get("TEST_LOG_LEVEL", "WARNING")  # noqa: F405
 # A file (not in-memory) test database so a real worker or server process started by a
 # test sees the same data as the test itself.
 DATABASES["default"].setdefault("TEST", {})  # noqa: F405

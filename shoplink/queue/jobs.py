@@ -1,7 +1,16 @@
-"""Task decorators, on-commit enqueueing, the minute sweeper and the consumer's quick sweep."""
+"""Task decorators, on-commit enqueueing, the minute sweeper and the consumer's quick sweep.
+
+``task`` / ``periodic_task`` are Huey's ``db_task`` / ``db_periodic_task`` plus one rule:
+a job whose subject no longer exists ends quietly with one log line instead of a
+traceback. Jobs take ids and may still be queued when their store or record is deleted
+(Delete in the UI): that is expected, not an error. A missing row
+(``ObjectDoesNotExist``) always counts as gone; an integration adds its own cases with
+:func:`register_gone_check` (the Shopify package: an auth error for a deleted store).
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -9,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
@@ -17,8 +27,6 @@ from shoplink.core import clock
 
 log = logging.getLogger(__name__)
 
-task = db_task
-periodic_task = db_periodic_task
 huey = HUEY
 
 _sweepers: list[Callable[[], object]] = []
@@ -26,6 +34,61 @@ _quick_sweepers: list[Callable[[], object]] = []
 # How often each consumer process runs the quick sweepers (``register_quick_sweeper``).
 QUICK_SWEEP_SECONDS = 2.0
 _quick_started = threading.Event()
+# (exception, job name, job args) -> why the job's subject is gone, or None.
+GoneCheck = Callable[[BaseException, str, tuple], "str | None"]
+_gone_checks: list[GoneCheck] = []
+
+
+def register_gone_check(check: GoneCheck) -> GoneCheck:
+    """Let ``check`` declare an exception "the job's subject is gone" (idempotent)."""
+    if check not in _gone_checks:
+        _gone_checks.append(check)
+    return check
+
+
+def gone_reason(exc: BaseException, name: str, args: tuple) -> str | None:
+    """Why ``exc`` means the job's subject was deleted, or None for a real failure."""
+    if isinstance(exc, ObjectDoesNotExist):
+        return f"{type(exc).__qualname__.removesuffix('.DoesNotExist')} no longer exists"
+    for check in _gone_checks:
+        why = check(exc, name, args)
+        if why:
+            return why
+    return None
+
+
+def _quiet_when_gone(fn: Callable) -> Callable:
+    @functools.wraps(fn)  # same __module__/__name__: Huey's task name does not change
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            why = gone_reason(exc, fn.__name__, args)
+            if why is None:
+                raise
+            # Ids only (never personal data): the job's name and arguments are ids.
+            log.info("job %s%r ended without work: %s", fn.__name__, args, why)
+            return None
+
+    return run
+
+
+def task(*dargs, **dkwargs):
+    """Huey's ``db_task``; a job whose subject was deleted ends with one log line."""
+
+    def decorate(fn):
+        return db_task(*dargs, **dkwargs)(_quiet_when_gone(fn))
+
+    return decorate
+
+
+def periodic_task(*dargs, **dkwargs):
+    """Huey's ``db_periodic_task`` with the same rule as :func:`task`."""
+
+    def decorate(fn):
+        return db_periodic_task(*dargs, **dkwargs)(_quiet_when_gone(fn))
+
+    return decorate
 
 
 def enqueue_on_commit(fn, *args, **kwargs) -> None:

@@ -18,5 +18,6 @@ urlpatterns = [
     path("lists/<int:list_id>/", views.list_detail, name="list"),
     path("events/", views.event_list, name="events"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("metrics", views.metrics, name="metrics"),
 ]

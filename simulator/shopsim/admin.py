@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Route
 
-from shopsim import changes, install_access
+from shopsim import changes, install_access, status
 from shopsim.forms import read_body
 from shopsim.oauth import revoke_all, token_summary
 from shopsim.records import KINDS
@@ -25,13 +25,24 @@ def _cells(values) -> str:
     return "".join(f"<td>{esc(str(v if v is not None else ''))}</td>" for v in values)
 
 
-async def index(request: Request):
-    shops = sorted(request.app.state.registry.shops)
-    items = (
-        "".join(f'<li><a href="/_admin/{esc(s)}">{esc(s)}</a></li>' for s in shops)
-        or "<li>none yet</li>"
+def _active_list(shop) -> str:
+    lines = status.active(shop)
+    if not lines:
+        return '<p class="calm">No faults are active: the shop behaves like Shopify.</p>'
+    return (
+        '<ul class="active-faults">' + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul>"
     )
-    return HTMLResponse(render("admin_index.html", raw={"items": items}))
+
+
+async def index(request: Request):
+    registry = request.app.state.registry
+    items = "".join(
+        f'<li><a href="/_admin/{esc(d)}">{esc(d)}</a>'
+        f"{' (app installed)' if registry.shops[d].installed else ''}"
+        f"{_active_list(registry.shops[d])}</li>"
+        for d in sorted(registry.shops)
+    )
+    return HTMLResponse(render("admin_index.html", raw={"items": items or "<li>None yet.</li>"}))
 
 
 async def open_shop(request: Request):
@@ -104,6 +115,8 @@ async def page(request: Request):
                 "subscriptions": subscriptions,
                 "flash": f'<p class="flash">{esc(flash)}</p>' if flash else "",
                 "reorder": "checked" if wf.get("reorder") else "",
+                "active": _active_list(shop),
+                "bulk_options": _bulk_options((f.bulk or {}).get("mode")),
             },
             domain=shop.domain,
             name=shop.props["name"],
@@ -119,6 +132,14 @@ async def page(request: Request):
             drop_rate=wf.get("drop_rate", 0),
             delay_ms=wf.get("delay_ms", 0),
         )
+    )
+
+
+def _bulk_options(current: str | None) -> str:
+    modes = [("", "none"), *((m, m) for m in status.BULK_OUTCOME)]
+    return "".join(
+        f'<option value="{m}"{" selected" if (m or None) == current else ""}>{label}</option>'
+        for m, label in modes
     )
 
 
@@ -173,7 +194,7 @@ async def act(request: Request):
     action = request.path_params["action"]
     form = await read_body(request)
     hub = request.app.state.hub
-    done = action
+    done = "Nothing was done: check the customer or order id."
     num = form.get("customer_id") or form.get("order_id")
     idx = None
     if num and str(num).strip().isdigit():
@@ -181,49 +202,76 @@ async def act(request: Request):
         idx = table.index_of_num(int(num))
         if not table.exists(idx):
             idx = None
+    name = shop.handle
     if action == "customers/create":
         fields = {k: v for k, v in form.items() if v}
         created = changes.create(hub, shop, "customers", fields)
-        done = f"created customer {shop.tables['customers'].num(created)}"
+        done = f"Customer {shop.tables['customers'].num(created)} was created in {name}."
     elif action == "orders/create":
         fields = {"customer_id": int(num)} if idx is not None else {}
         created = changes.create(hub, shop, "orders", fields)
-        done = f"placed order {shop.tables['orders'].num(created)}"
+        done = f"Order {shop.tables['orders'].num(created)} was placed in {name}."
     elif action == "consent" and idx is not None:
-        changes.set_consent(
-            hub, shop, idx, form.get("channel", "email"), form.get("state", "SUBSCRIBED")
-        )
+        channel, state = form.get("channel", "email"), form.get("state", "SUBSCRIBED")
+        changes.set_consent(hub, shop, idx, channel, state)
+        what = "SMS" if channel == "sms" else "Email"
+        done = f"{what} marketing consent of customer {num} is now {state}."
     elif action == "orders/action" and idx is not None:
         what = form.get("action")
         if what == "fulfill":
             changes.fulfill(
                 hub, shop, idx, "all", form.get("tracking_number") or None, "IN_TRANSIT"
             )
+            done = f"Order {num} was fulfilled."
         elif what == "refund":
             changes.refund(hub, shop, idx, 10.0)
+            done = f"10.00 of order {num} was refunded."
         elif what == "cancel":
             changes.cancel(hub, shop, idx)
+            done = f"Order {num} was cancelled."
         elif what == "pay":
             changes.pay(hub, shop, idx)
-        done = f"{what} order {num}"
+            done = f"Order {num} was marked as paid."
     elif action == "scopes":
         changes.set_scopes(
             hub, shop, [s.strip() for s in str(form.get("scopes", "")).split(",") if s.strip()]
         )
+        granted = ", ".join(shop.granted_scopes)
+        done = (
+            f"The app's granted scopes on {name} are now: {granted}."
+            if granted
+            else f"The app now has no granted scopes on {name}."
+        )
     elif action == "install-permission":
         install_access.set_allowed(shop, form.get("allowed") == "yes")
+        done = (
+            f"The install page of {name} is now opened by the store owner, who can install apps."
+            if install_access.allowed(shop)
+            else f"The install page of {name} is now opened by a staff member without "
+            "permission to install apps: installing and reconnecting will be refused."
+        )
     elif action == "state" and form.get("state") in ("active", "frozen", "locked"):
         shop.state = form["state"]
+        done = {
+            "active": f"{name} is active: the Admin API answers normally.",
+            "frozen": f"{name} is now frozen: the Admin API answers 402 Payment Required "
+            "until you set it active again.",
+            "locked": f"{name} is now locked: the Admin API answers 423 Locked until you "
+            "set it active again.",
+        }[shop.state]
     elif action == "revoke":
         revoke_all(shop)
+        done = f"Every access token for {name} was revoked: the app's next call gets 401."
     elif action == "uninstall":
         changes.uninstall(hub, shop)
+        done = f"The app was uninstalled from {name} and its tokens no longer work."
     elif action == "compliance" and form.get("topic") in (
         "customers/data_request",
         "customers/redact",
         "shop/redact",
     ):
         changes.compliance(hub, shop, form["topic"], idx)
+        done = f"The {form['topic']} compliance webhook was sent to the app."
     elif action == "faults":
         f = shop.faults
         f.error_rate = _float(form.get("error_rate"))
@@ -237,8 +285,11 @@ async def act(request: Request):
             "delay_ms": _float(form.get("delay_ms")),
             "reorder": bool(form.get("reorder")),
         }
-    else:
-        done = f"nothing to do for {action} (check the id)"
+        lines = [line for line in status.active(shop) if not line.startswith("Bulk")]
+        done = " ".join(
+            [status.bulk_sentence(shop, f.bulk)]
+            + (lines or [f"No other faults are active on {name}."])
+        )
     return RedirectResponse(f"/_admin/{shop.domain}?done={quote(done)}", status_code=303)
 
 

@@ -7,6 +7,7 @@ Shops are addressed by path prefix (`/<shop>/admin/...`) or by host (`Host:
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -69,6 +70,18 @@ async def rest_endpoint(request: Request) -> Response:
     return await handle(request, shop)
 
 
+_ICON = Path(__file__).parent / "templates" / "favicon.ico"
+
+
+async def favicon(request: Request) -> Response:
+    """A real icon, so the admin and install pages leave no 404 in the browser console."""
+    return Response(
+        _ICON.read_bytes(),
+        media_type="image/x-icon",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
 async def file_endpoint(request: Request) -> Response:
     from shopsim.bulk import serve_file
 
@@ -91,19 +104,34 @@ def create_app(settings: Settings | None = None) -> Starlette:
             methods=["GET", "POST", "PUT", "DELETE"],
         ),
         Route("/_files/{token}.jsonl", file_endpoint),
+        Route("/favicon.ico", favicon),
         *control.routes,
         *admin.routes,
     ]
 
+    registry = Registry(settings)
+    saver = None
+    if settings.state_file:
+        from shopsim import persist
+
+        persist.load_or_set_aside(registry, Path(settings.state_file))
+        saver = persist.Saver(registry, Path(settings.state_file))
+    for domain in settings.shops:
+        registry.get(domain if "." in domain else f"{domain}.myshopify.com")
+
     @contextlib.asynccontextmanager
     async def lifespan(app):
         await app.state.hub.start()
+        if saver is not None:
+            saver.start()
         yield
+        if saver is not None:
+            await saver.stop()
         await app.state.hub.stop()
 
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(HostRouting)])
     app.state.settings = settings
-    app.state.registry = Registry(settings)
+    app.state.registry = registry
     app.state.hub = Hub(settings)
     app.state.on_install = lambda shop: None
     from shopsim import graphql_api

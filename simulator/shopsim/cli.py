@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
 from shopsim.config import Profile, Settings
 
@@ -48,6 +49,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=20_000,
         help="root objects from which a bulk export is split over workers",
     )
+    s.add_argument(
+        "--state-file",
+        default=None,
+        help="keep shops in this file across restarts (loaded on start, saved on change)",
+    )
+    s.add_argument(
+        "--shop",
+        action="append",
+        default=[],
+        help="create this shop at start, e.g. demo-store (repeatable)",
+    )
+    s.add_argument("--reset", action="store_true", help="delete the state file before starting")
     # HTTPS for clients that build `https://<shop>.myshopify.com` themselves (Shopify's
     # libraries): give a certificate for `*.myshopify.com` and point the names at this host.
     s.add_argument("--ssl-certfile", default=None)
@@ -79,6 +92,8 @@ def settings_from_args(a) -> Settings:
         shop_redact_delay=a.shop_redact_delay,
         bulk_workers=a.bulk_workers,
         bulk_parallel_min=a.bulk_parallel_min,
+        state_file=a.state_file,
+        shops=a.shop,
     )
 
 
@@ -89,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     from shopsim.app import create_app
 
     settings = settings_from_args(args)
+    if args.reset and args.state_file:
+        Path(args.state_file).unlink(missing_ok=True)
     app = create_app(settings)
     config = uvicorn.Config(
         app,

@@ -38,3 +38,8 @@ class Settings:
     # forked processes (0: one per CPU, at most 8); see bulk_export.
     bulk_workers: int = 0
     bulk_parallel_min: int = 20_000
+    # Where shops are kept across restarts (see persist); None keeps them in memory only.
+    state_file: str | None = None
+    # Shops created at start (if the state file does not have them), so they show in the
+    # admin index before any app touches them.
+    shops: list[str] = field(default_factory=list)

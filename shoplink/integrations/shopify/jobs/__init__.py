@@ -6,7 +6,22 @@ Jobs import services; services never import jobs. A service asks for a job throu
 periodic ones) with Huey.
 """
 
+from shoplink.integrations.shopify.api.errors import ShopifyAuthError
 from shoplink.integrations.shopify.jobs import connection, sync, webhooks, writeback
+from shoplink.integrations.shopify.models import ShopifyStore, StoreStatus
+
+# Jobs whose first argument is a store id; ``drain_webhooks`` takes the shop's domain.
+STORE_ID_JOBS = {
+    "advance_sync",
+    "reconcile_store",
+    "catch_up_store",
+    "delete_store",
+    "check_store_health",
+    "recompute_store_rfm",
+    "fill_in_store_profiles",
+    "push_opt_out",
+    "write_store_engagement",
+}
 
 INTENT_JOBS = {
     "advance_sync": sync.advance_sync,
@@ -21,3 +36,20 @@ INTENT_JOBS = {
     "write_engagement": writeback.write_store_engagement,
     "push_opt_out": writeback.push_opt_out,
 }
+
+
+def store_gone(exc: BaseException, name: str, args: tuple) -> str | None:
+    """A Shopify auth error in a job for a store being deleted or deleted: Delete revoked
+    the token on purpose, so the job has nothing left to do (``queue.jobs`` logs one line).
+    An auth error for a live store is a real failure and is raised as before."""
+    if not isinstance(exc, ShopifyAuthError) or not args:
+        return None
+    if name in STORE_ID_JOBS:
+        stores = ShopifyStore.objects.filter(pk=args[0])
+    elif name == "drain_webhooks":
+        stores = ShopifyStore.objects.filter(domain=args[0])
+    else:
+        return None
+    if stores.exclude(status=StoreStatus.DELETING).exists():
+        return None
+    return "the store was deleted, so Shopify no longer accepts its token"

@@ -56,6 +56,10 @@ class EntitySync(models.Model):
     # "ingested"}. ``groups_done`` is the checkpoint: JSONL groups already committed,
     # written in the same transaction as their rows, so a killed worker resumes there.
     operations = models.JSONField(default=dict, blank=True)
+    # Progress samples of the current attempt, [[epoch seconds, done], ...] (at most
+    # ``sync.rates.MAX_SAMPLES``), written with the batch's checkpoint (no extra write):
+    # Store details draws the records per second from them.
+    rate_samples = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "entity"], name="uniq_entity_sync")]

@@ -20,6 +20,7 @@ from shoplink.core import clock
 from shoplink.integrations.shopify.api import queries
 from shoplink.integrations.shopify.api.jsonl import JsonlJoiner
 from shoplink.integrations.shopify.models import EntitySync
+from shoplink.integrations.shopify.sync import rates
 from shoplink.integrations.shopify.sync.entities import ACTIVE, PARTS, Part
 
 __all__ = [
@@ -216,7 +217,9 @@ def _commit(store, es: EntitySync, part: str, handler: Part, batch: list, lease)
         op["ingest_seconds"] = round(op.get("ingest_seconds", 0) + written - started, 3)
         es.done += len(batch)
         es.progress_at = clock.now()
-        save_progress(es, "operations", "done", "progress_at")  # rolls the batch back if stopped
+        rates.add_sample(es.rate_samples, es.done)  # for Store details' records/s chart
+        # rolls the batch back if stopped
+        save_progress(es, "operations", "done", "progress_at", "rate_samples")
     # The COMMIT itself (WAL append, checkpoints) is outside ``ingest_seconds``; kept
     # apart so a change that only moves work into the COMMIT shows (bench/import.py).
     # Saved with the next batch's checkpoint, or the part's last save.

@@ -18,10 +18,11 @@ import uuid
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.db import IntegrityError
 from django.db.models import Q
 
 from shoplink.core import clock
-from shoplink.integrations.shopify.models import SyncLease
+from shoplink.integrations.shopify.models import ShopifyStore, SyncLease
 
 __all__ = ["Lease", "acquire", "held"]
 
@@ -76,9 +77,14 @@ class Lease:
 def acquire(store_id: int) -> Lease | None:
     """Take the store's lease if it is free, expired or held by a dead local process."""
     now = clock.now()
-    row, _ = SyncLease.objects.get_or_create(
-        store_id=store_id, defaults={"holder": "", "expires_at": now}
-    )
+    try:
+        row, _ = SyncLease.objects.get_or_create(
+            store_id=store_id, defaults={"holder": "", "expires_at": now}
+        )
+    except IntegrityError as exc:
+        # No lease row can point at a store that is gone: a job queued before Delete.
+        # Said as "the store does not exist", which the queue ends quietly (queue.jobs).
+        raise ShopifyStore.DoesNotExist(f"store {store_id} no longer exists") from exc
     holder = _new_holder()
     free = Q(holder="") | Q(expires_at__lte=now)
     if row.holder and _process_gone(row.holder):

@@ -41,6 +41,7 @@ from shoplink.integrations.shopify.models import (
 from shoplink.integrations.shopify.sync import bulk as sync_bulk
 from shoplink.integrations.shopify.sync import finish as sync_finish
 from shoplink.integrations.shopify.sync import lease as leases
+from shoplink.integrations.shopify.sync import rates
 from shoplink.integrations.shopify.sync.causes import bulk_cause, cause_failure
 from shoplink.integrations.shopify.sync.entities import (
     ACTIVE,
@@ -82,6 +83,7 @@ def _reset(es: EntitySync, run: SyncRun, now) -> dict:
     es.failure = None
     es.operations = {}
     es.progress_at = now
+    es.rate_samples = rates.start_samples(now.timestamp())
     es.save()
     return previous
 

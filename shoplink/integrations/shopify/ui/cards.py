@@ -15,6 +15,7 @@ from django.urls import reverse
 from shoplink.integrations.shopify.connection import health, status
 from shoplink.integrations.shopify.models import ShopifyStore, StoreStatus
 from shoplink.integrations.shopify.sync import toggles
+from shoplink.integrations.shopify.ui import charts
 
 # The six card-menu items of reference B23, in order, on every card. An item that
 # cannot act in a status is shown disabled with the reason (on hover and for screen
@@ -84,6 +85,8 @@ def details_context(store: ShopifyStore) -> dict[str, Any]:
         "list_warning": toggles.list_warning(store),
         "readiness": health.readiness_items(store),
         "failure": failure,
+        "webhook_charts": charts.webhook_charts(store),
+        "rate_charts": charts.sync_rate_charts(store),
     }
 
 

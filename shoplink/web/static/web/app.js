@@ -16,9 +16,37 @@
     var d = evt.detail || {};
     toast(d.message || d.value || "", d.level);
   });
+  // A drawer closed while one of its requests is in flight (a toggle saved, then Escape)
+  // is hidden at once but removed only when the answer has been swapped: the answer's
+  // out-of-band parts target the drawer, and a missing target is htmx:oobErrorNoTarget.
+  // Aborting the request instead would leave a failed request in the console.
+  var inFlight = 0, closing = [], closeTimer = null;
+  function inDrawer(el) { return el && el.closest && el.closest("#drawer-root"); }
+  function finishClose() {
+    closing.forEach(function (el) { el.remove(); });
+    closing = [];
+    if (closeTimer) { clearTimeout(closeTimer); closeTimer = null; }
+  }
+  document.body.addEventListener("htmx:beforeSend", function (evt) {
+    if (inDrawer(evt.target)) inFlight += 1;
+  });
+  ["htmx:afterRequest", "htmx:sendAbort"].forEach(function (name) {
+    document.body.addEventListener(name, function (evt) {
+      if (!inDrawer(evt.target) || inFlight === 0) return;
+      inFlight -= 1;
+      if (inFlight === 0 && closing.length) setTimeout(finishClose, 0);
+    });
+  });
   function closeDrawer() {
     var root = document.getElementById("drawer-root");
-    if (root) root.innerHTML = "";
+    if (!root) return;
+    if (inFlight === 0) { finishClose(); root.innerHTML = ""; return; }
+    Array.prototype.forEach.call(root.children, function (el) {
+      el.style.display = "none";
+      el.setAttribute("data-closing", "");
+      closing.push(el);
+    });
+    closeTimer = closeTimer || setTimeout(function () { inFlight = 0; finishClose(); }, 15000);
   }
   window.shoplinkCloseDrawer = closeDrawer;
   document.body.addEventListener("closeDrawer", closeDrawer);

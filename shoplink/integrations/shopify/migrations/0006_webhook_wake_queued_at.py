@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("shopify", "0004_readable_names"),
+        ("shopify", "0005_entity_sync_rate_samples"),
     ]
 
     operations = [
