@@ -1,4 +1,4 @@
-"""Task decorators, on-commit enqueueing and the minute sweeper.
+"""Task decorators, on-commit enqueueing, the minute sweeper and the consumer's quick sweep.
 
 ``task`` / ``periodic_task`` are Huey's ``db_task`` / ``db_periodic_task`` plus one rule:
 a job whose subject no longer exists ends quietly with one log line instead of a
@@ -14,6 +14,8 @@ import functools
 import logging
 import os
 import socket
+import threading
+import time
 from collections.abc import Callable
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -28,6 +30,10 @@ log = logging.getLogger(__name__)
 huey = HUEY
 
 _sweepers: list[Callable[[], object]] = []
+_quick_sweepers: list[Callable[[], object]] = []
+# How often each consumer process runs the quick sweepers (``register_quick_sweeper``).
+QUICK_SWEEP_SECONDS = 2.0
+_quick_started = threading.Event()
 # (exception, job name, job args) -> why the job's subject is gone, or None.
 GoneCheck = Callable[[BaseException, str, tuple], "str | None"]
 _gone_checks: list[GoneCheck] = []
@@ -112,6 +118,45 @@ def run_sweepers() -> None:
             fn()
         except Exception:
             log.exception("sweeper %s failed", getattr(fn, "__name__", fn))
+
+
+def register_quick_sweeper(fn: Callable[[], object]) -> Callable[[], object]:
+    """Register ``fn`` to run every ``QUICK_SWEEP_SECONDS`` in each consumer process.
+
+    For recoveries that cannot wait for the minute (a job lost with the queue or with a
+    killed worker). Unlike the minute sweep it is not itself a queued job, so a lost or
+    flushed queue cannot take it away. ``fn`` must be cheap when there is nothing to do.
+    """
+    if fn not in _quick_sweepers:
+        _quick_sweepers.append(fn)
+    return fn
+
+
+def run_quick_sweepers() -> None:
+    """One round of the quick sweepers; a failing one (database down) waits for the next."""
+    from django.db import close_old_connections
+
+    for fn in list(_quick_sweepers):
+        try:
+            fn()
+        except Exception as error:
+            log.warning("quick sweeper %s failed (%s)", fn.__name__, type(error).__name__)
+        finally:
+            close_old_connections()  # a connection broken by a database restart is replaced
+
+
+def _quick_sweep_loop() -> None:
+    while True:
+        time.sleep(QUICK_SWEEP_SECONDS)
+        run_quick_sweepers()
+
+
+@HUEY.on_startup()
+def _start_quick_sweep() -> None:
+    # Called by each consumer worker thread at start: one sweeping thread per process.
+    if not _quick_started.is_set():
+        _quick_started.set()
+        threading.Thread(target=_quick_sweep_loop, name="quick-sweep", daemon=True).start()
 
 
 @HUEY.on_startup()

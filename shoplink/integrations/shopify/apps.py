@@ -22,12 +22,17 @@ class ShopifyConfig(AppConfig):
         from shoplink.integrations.shopify.sync import recovery
         from shoplink.integrations.shopify.webhooks import inbox
         from shoplink.integrations.shopify.writeback import receivers
-        from shoplink.queue.jobs import register_gone_check, register_sweeper
+        from shoplink.queue.jobs import (
+            register_gone_check,
+            register_quick_sweeper,
+            register_sweeper,
+        )
 
         intents.bind(jobs.INTENT_JOBS)
         register_gone_check(jobs.store_gone)  # jobs still queued after Delete end quietly
         register_sweeper(recovery.recover_stalled)  # D17: stalled syncs
         register_sweeper(inbox.requeue_stale_deliveries)  # D19: lost wake-ups and retries
+        register_quick_sweeper(inbox.rearm_lost_drains)  # drains lost with a queue or worker
         register_sweeper(abandonment.sweep_abandoned_checkouts)  # D23
         receivers.connect()  # D21/D27: local profile and consent changes
         for name, help_text, read in metrics.GAUGES:  # /metrics (docs/operations.md)

@@ -13,14 +13,22 @@ from shoplink.integrations.shopify.events import computed
 from shoplink.integrations.shopify.webhooks import drain, retention
 from shoplink.queue.jobs import periodic_task, task
 
+# A wake-up must survive the database going away under it: a drain that raises (its
+# processing of each delivery catches the delivery's own errors, so what escapes is the
+# database or the network) is retried for about as long as a database restart takes,
+# on a fresh connection (Huey's Django wrapper closes the broken one). Without this, a
+# drain that failed at its first statement left the shop's bit set and its deliveries
+# waiting for the minute sweeper (measured: bench/storm.py --fault pg-restart).
+RETRIES = 10
+RETRY_DELAY = 2  # seconds
 
-@task()
+@task(retries=RETRIES, retry_delay=RETRY_DELAY)
 def drain_webhooks(shop_domain: str) -> None:
     """Process the shop's pending first-attempt deliveries (the receiver's wake-up)."""
     drain.drain(shop_domain)
 
 
-@task()
+@task(retries=RETRIES, retry_delay=RETRY_DELAY)
 def process_webhook(delivery_id: int) -> None:
     """One delivery: a retry, a delivery that waited for a record, or the sweeper's."""
     drain.process_pending(delivery_id)

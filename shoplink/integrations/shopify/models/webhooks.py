@@ -48,6 +48,9 @@ class WebhookWake(models.Model):
 
     shop_domain = models.CharField(max_length=255, unique=True)
     queued = models.BooleanField(default=False)
+    # When the queued drain was enqueued: a drain queued longer than ``wakeups.WAKE_TTL``
+    # is presumed lost with the queue (a restarted Redis) and the next delivery re-arms it.
+    queued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "webhook wake-up"

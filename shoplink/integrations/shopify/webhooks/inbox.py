@@ -21,7 +21,7 @@ from collections.abc import Callable
 from functools import partial
 
 import orjson
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from shoplink.core import clock
@@ -33,6 +33,7 @@ from shoplink.integrations.shopify.models import (
     ShopifyStore,
     StoreStatus,
     WebhookDelivery,
+    WebhookWake,
 )
 from shoplink.integrations.shopify.webhooks import wakeups
 from shoplink.integrations.shopify.webhooks.topics import COMPLIANCE_HANDLERS, TOPIC_HANDLERS
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 
 # The sweeper picks up deliveries left "received" this long (a worker died mid-way).
 STALE_AFTER = dt.timedelta(seconds=60)
+# The quick sweep re-arms a shop whose first attempts wait this long with no live wake-up.
+REARM_AFTER = dt.timedelta(seconds=5)
 LAST_WEBHOOK_EVERY = dt.timedelta(seconds=1)
 # Topics that create what other deliveries wait for (a buyer, an order).
 _MAY_UNBLOCK = ("customers/", "orders/")
@@ -82,8 +85,7 @@ def _outcome(delivery: WebhookDelivery) -> Callable[[], str]:
     """Run the delivery's handler; return how to record its outcome (the inbox write)."""
     ctx = Context(delivery.topic, delivery)
     try:
-        with transaction.atomic():
-            state, note = _route(delivery, ctx)
+        state, note = _route_despite_a_race(delivery, ctx)
     except NotFoundYet as waiting:
         return partial(_retry_later, delivery, str(waiting))
     except Exception as error:
@@ -103,6 +105,24 @@ def _outcome(delivery: WebhookDelivery) -> Callable[[], str]:
         return state
 
     return finish
+
+
+def _route_despite_a_race(delivery: WebhookDelivery, ctx: Context) -> tuple[str, str]:
+    """``_route`` in a savepoint, once more if another worker inserted the same record.
+
+    Two deliveries about one new record (``orders/create`` and ``orders/paid`` of one
+    order) may be processed at once by two workers; both read "no such row" and the
+    second INSERT violates the unique key. The row exists now, so a second pass updates
+    it. Counting the race as a failed attempt instead spent the retries of an order that
+    had waited for its buyer, and it ended Failed with its event lost (found by the storm
+    benchmark with faults, docs/decisions/0055).
+    """
+    try:
+        with transaction.atomic():
+            return _route(delivery, ctx)
+    except IntegrityError:
+        with transaction.atomic():
+            return _route(delivery, ctx)
 
 
 def _route(delivery: WebhookDelivery, ctx: Context) -> tuple[str, str]:
@@ -220,3 +240,36 @@ def requeue_stale_deliveries() -> int:
     for pk in retries:
         intents.process_webhook(pk)
     return len(shops) + len(retries)
+
+
+def rearm_lost_drains() -> int:
+    """Quick sweep: wake shops whose drain was lost; return how many were re-armed.
+
+    A shop's first attempts waiting past ``REARM_AFTER`` while no drain is freshly queued
+    (the bit is clear: the drain that took them died with its worker or failed; or it was
+    set longer than ``wakeups.WAKE_TTL`` ago: the queued drain went with the queue) get a
+    new drain. It runs every few seconds in each consumer (``queue.jobs``), so a quiet shop
+    that receives nothing more is not left for the minute sweeper. One indexed query when
+    nothing waits; a shop whose drain is merely slow gets at most one extra (harmless)
+    drain per sweep.
+    """
+    now = clock.now()
+    shops = set(
+        WebhookDelivery.objects.filter(
+            state=DeliveryState.RECEIVED, received_at__lte=now - REARM_AFTER, attempts=0
+        )
+        .values_list("shop_domain", flat=True)
+        .distinct()
+    )
+    if not shops:
+        return 0
+    live = set(
+        WebhookWake.objects.filter(
+            shop_domain__in=shops, queued=True, queued_at__gt=now - wakeups.WAKE_TTL
+        ).values_list("shop_domain", flat=True)
+    )
+    lost = sorted(shops - live)
+    for shop_domain in lost:
+        wakeups.force(shop_domain)
+        intents.drain_webhooks(shop_domain)
+    return len(lost)

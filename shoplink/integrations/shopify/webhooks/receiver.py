@@ -157,8 +157,12 @@ def accept_delivery(body: bytes | None, request_headers: dict[str, str]) -> tupl
     # worker's transaction on the main database (core/dbrouter.py, ADR 0057).
     with sqlite_writer(inbox_alias()):
         delivery_id = _insert_once(values)
-    wake = delivery_id is not None and received and wakeups.claim(values["shop_domain"])
-    if delivery_id is None:
+    # A duplicate wakes the shop too: Shopify retries a delivery we answered 5xx after
+    # storing it (the queue refused the wake-up, or the database went away between the
+    # INSERT and the claim), and that retry is then the only knock left. Claiming costs
+    # one SELECT when a drain is already queued.
+    wake = received and wakeups.claim(values["shop_domain"])
+    if delivery_id is None and not wake:
         # The unique webhook id says Shopify already gave us this delivery (a retry after
         # a slow answer, or a duplicate): acknowledge it and do nothing (PLATFORM §2.3).
         return 200, ""

@@ -95,6 +95,58 @@ def test_a_drain_lost_with_the_queue_is_re_armed_by_the_sweeper(
     assert _states() == {"lost": DeliveryState.PROCESSED, "after": DeliveryState.PROCESSED}
 
 
+def test_a_drain_lost_with_the_queue_is_re_armed_by_the_next_delivery_after_the_ttl(
+    store, deliver, real_queue, frozen_clock
+):
+    from shoplink.integrations.shopify.webhooks.wakeups import WAKE_TTL
+
+    frozen_clock.freeze(frozen_clock.now())
+    deliver("orders/create", _order(1200), SHOP, webhook_id="lost")
+    real_queue.flush()  # Redis restarted empty: the bit still says "queued"
+    frozen_clock.advance(WAKE_TTL - dt.timedelta(seconds=1))
+    deliver("orders/create", _order(1201), SHOP, webhook_id="young")
+    assert len(real_queue) == 0  # a drain queued this recently may just be waiting its turn
+
+    frozen_clock.advance(dt.timedelta(seconds=2))
+    deliver("orders/create", _order(1202), SHOP, webhook_id="re-arms")
+    assert len(real_queue) == 1  # queued past the TTL: presumed lost, re-armed once
+    deliver("orders/create", _order(1203), SHOP, webhook_id="fresh-again")
+    assert len(real_queue) == 1  # the re-armed drain is fresh: no second wake-up
+    _run_next_job(real_queue)
+    assert set(_states().values()) == {DeliveryState.PROCESSED}
+    placed = Event.objects.filter(name="shopify_order_placed")
+    assert sorted(e.data["order_id"] for e in placed) == ["1200", "1201", "1202", "1203"]
+
+
+def test_the_quick_sweep_re_arms_a_shop_whose_drain_died_or_was_lost(
+    store, deliver, real_queue, frozen_clock, django_capture_on_commit_callbacks
+):
+    from shoplink.integrations.shopify.webhooks import wakeups
+    from shoplink.integrations.shopify.webhooks.inbox import REARM_AFTER, rearm_lost_drains
+
+    frozen_clock.freeze(frozen_clock.now())
+    deliver("orders/create", _order(1300), SHOP, webhook_id="in-flight")
+    real_queue.flush()
+    wakeups.release(SHOP)  # the drain started (released the bit) and its worker was killed
+    frozen_clock.advance(REARM_AFTER - dt.timedelta(seconds=1))
+    assert rearm_lost_drains() == 0  # not waiting long enough yet: a drain may be running
+    frozen_clock.advance(dt.timedelta(seconds=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert rearm_lost_drains() == 1
+    assert len(real_queue) == 1 and WebhookWake.objects.get(shop_domain=SHOP).queued
+    with django_capture_on_commit_callbacks(execute=True):
+        assert rearm_lost_drains() == 0  # freshly queued: not again
+    assert len(real_queue) == 1
+
+    real_queue.flush()  # now the queued drain is lost with the queue
+    frozen_clock.advance(wakeups.WAKE_TTL + dt.timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert rearm_lost_drains() == 1
+    _run_next_job(real_queue)
+    assert _states() == {"in-flight": DeliveryState.PROCESSED}
+    assert rearm_lost_drains() == 0  # nothing waits
+
+
 def test_an_order_whose_buyer_is_not_held_yet_waits_on_its_own(
     store, deliver, real_queue, django_capture_on_commit_callbacks
 ):
@@ -160,6 +212,34 @@ def test_a_queue_that_refuses_the_wake_up_leaves_the_bit_clear(store, client, re
     assert len(real_queue) == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_shopifys_retry_of_a_refused_wake_up_wakes_the_shop(store, client, real_queue):
+    """Stored, but answered 500 because the queue refused the wake-up: Shopify's retry
+    of the same delivery is a duplicate, and it is the one left to wake the drain."""
+    from shoplink.integrations.shopify.tests.webhook_helpers import post
+
+    def refuse(task):
+        raise ConnectionError("queue down")
+
+    original, real_queue.enqueue = real_queue.enqueue, refuse
+    try:
+        with pytest.raises(ConnectionError):
+            post(client, "orders/create", _order(4300), SHOP, webhook_id="refused")
+    finally:
+        real_queue.enqueue = original
+    assert len(real_queue) == 0
+    retry = post(client, "orders/create", _order(4300), SHOP, webhook_id="refused")
+    assert retry.status_code == 200
+    assert len(real_queue) == 1  # the retry woke the shop instead of waiting for the sweeper
+    drain_webhooks.call_local(*real_queue.dequeue().args)
+    assert _states() == {"refused": DeliveryState.PROCESSED}
+    # Once processed, a later duplicate finds nothing to do and records nothing.
+    assert (
+        post(client, "orders/create", _order(4300), SHOP, webhook_id="refused").status_code == 200
+    )
+    assert Event.objects.filter(name="shopify_order_placed", data__order_id="4300").count() == 1
+
+
 def test_a_long_storm_is_handed_to_a_fresh_drain(
     store, deliver, real_queue, monkeypatch, django_capture_on_commit_callbacks
 ):
@@ -183,3 +263,45 @@ def test_a_long_storm_is_handed_to_a_fresh_drain(
     run_next()
     assert set(_states().values()) == {DeliveryState.PROCESSED}
     assert len(real_queue) == 0  # nothing left: the last drain does not hand over
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_consumer_re_arms_a_lost_drain_without_the_minute_sweep(
+    store, client, real_queue, worker_env
+):
+    """The quick sweep runs in the consumer process itself (not as a queued job): with
+    periodic tasks off, a delivery whose drain died with its worker is still processed."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from shoplink.core import clock
+    from shoplink.integrations.shopify.tests.webhook_helpers import post
+    from shoplink.integrations.shopify.webhooks import wakeups
+    from shoplink.integrations.shopify.webhooks.inbox import REARM_AFTER
+
+    assert post(client, "orders/create", _order(1400), SHOP, webhook_id="orphan").status_code == 200
+    real_queue.flush()  # the drain was taken by a worker that was then killed
+    wakeups.release(SHOP)
+    WebhookDelivery.objects.filter(webhook_id="orphan").update(
+        received_at=clock.now() - REARM_AFTER - dt.timedelta(seconds=1)
+    )
+    root = Path(__file__).resolve().parents[5]
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "run_huey", "--workers", "2", "--no-periodic"],
+        cwd=root,
+        env=worker_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while _states() != {"orphan": DeliveryState.PROCESSED}:
+            assert time.monotonic() < deadline, "the lost drain was never re-armed"
+            assert worker.poll() is None, "the consumer exited"
+            time.sleep(0.2)
+    finally:
+        worker.terminate()
+        worker.wait(10)
+    assert Event.objects.filter(name="shopify_order_placed", data__order_id="1400").count() == 1
