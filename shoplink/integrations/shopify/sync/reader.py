@@ -1,0 +1,180 @@
+"""The import's reader process: download, join, parse and map a bulk result beside the writer.
+
+Owns the child process of one part's import (ADR 0052). The worker forks it at the start
+of a part; the child streams the result file through the joiner from the part's
+checkpoint, maps every group to a record and sends the records in batches through a
+bounded queue, while the worker writes and commits the batches it already has. The
+child never touches the database: what it sends is plain records, and the worker stays
+the only writer, so the checkpoint (``groups_done``, committed with its batch in
+``bulk._commit``) means exactly what it meant in one process.
+
+Back-pressure: the queue holds at most :data:`BATCHES_IN_FLIGHT` batches; a child that
+is ahead blocks in ``put``, so at most that many plus one being mapped and one being
+written exist at a time, whatever the size of the file.
+
+Failure: a child killed (SIGKILL, the OOM killer) makes :func:`batches` raise
+:class:`ReaderDied` and the worker starts a new one from the checkpoint. A worker killed
+takes its child with it (``PR_SET_PDEATHSIG`` on Linux, and the child checks its parent
+whenever the queue is full), and the next worker resumes from the checkpoint as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import multiprocessing
+import os
+import pickle
+import queue as queue_module
+import resource
+import signal
+import time
+from collections.abc import Iterator
+
+import httpx
+
+from shoplink.integrations.shopify.api.jsonl import JsonlJoiner
+from shoplink.integrations.shopify.sync.entities import PARTS
+
+__all__ = ["BATCHES_IN_FLIGHT", "ReaderDied", "ReaderStats", "available", "batches"]
+
+# Batches of mapped records queued between the reader and the writer. Two keep the
+# writer busy when the reader is ahead (one to take, one arriving) and bound memory at
+# four batches in all (queued + one being mapped + one being written).
+BATCHES_IN_FLIGHT = 2
+
+# How often a blocked side looks whether the other process is still there.
+_CHECK_SECONDS = 0.5
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+class ReaderDied(Exception):
+    """The reader process ended without sending the end of its result (killed, crashed)."""
+
+    def __init__(self, part: str, exitcode: int | None):
+        super().__init__(f"the reader of {part} ended with exit code {exitcode}")
+        self.part, self.exitcode = part, exitcode
+
+
+class ReaderStats:
+    """What the reader reports at the end: for Activity timings and the benchmark."""
+
+    def __init__(self) -> None:
+        self.first_group_at: float | None = None  # time.monotonic() is system-wide on Linux
+        self.orphans = 0
+        self.peak_rss_mb = 0.0
+
+
+def available() -> bool:
+    """Whether this platform can fork the reader (Linux; not spawn-only platforms)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def batches(client, url: str, part: str, *, skip: int, size: int, stats: ReaderStats):
+    """Yield lists of ``size`` mapped records of ``part`` from group ``skip`` on.
+
+    The records come from a forked child; see the module docstring. An error the child
+    meets (a download failure is a ``ShopifyError``) is raised here, in the worker, as
+    the same exception, so the caller's handling is the one of the single-process path.
+    """
+    context = multiprocessing.get_context("fork")
+    channel = context.Queue(maxsize=BATCHES_IN_FLIGHT)
+    child = context.Process(
+        target=_read,
+        args=(channel, os.getpid(), client, url, part, skip, size),
+        name=f"shoplink-reader-{part}",
+        daemon=True,  # a worker that exits normally never leaves a reader behind
+    )
+    child.start()
+    try:
+        yield from _receive(channel, child, part, stats)
+    finally:
+        if child.is_alive():
+            child.kill()  # the writer stopped early (lease lost, entity stopped, error)
+        child.join(10)
+        channel.close()
+        channel.cancel_join_thread()  # nothing of ours is left to flush
+
+
+def _receive(channel, child, part: str, stats: ReaderStats) -> Iterator[list]:
+    while True:
+        try:
+            kind, payload = channel.get(timeout=_CHECK_SECONDS)
+        except queue_module.Empty:
+            if child.is_alive():
+                continue
+            try:  # it may have sent its last message just before it exited
+                kind, payload = channel.get(timeout=_CHECK_SECONDS)
+            except queue_module.Empty:
+                raise ReaderDied(part, child.exitcode) from None
+        if kind == "batch":
+            yield payload
+        elif kind == "error":
+            raise payload
+        else:
+            stats.first_group_at = payload["first_group_at"]
+            stats.orphans = payload["orphans"]
+            stats.peak_rss_mb = payload["peak_rss_mb"]
+            return
+
+
+# --- the child ---------------------------------------------------------------------------
+
+
+def _read(channel, parent: int, client, url: str, part: str, skip: int, size: int) -> None:
+    """The child's whole life: stream, join, map, send; never touch the database."""
+    _die_with(parent)
+    # The parent's objects are shared copy-on-write: keep the collector off them.
+    gc.freeze()
+    try:
+        # The wire client, not the store's wrapper: its error hook writes to the database.
+        api = getattr(client, "api", client)
+        # The inherited keep-alive pool shares its sockets with the parent: use our own.
+        api.http = httpx.Client(timeout=api.http.timeout, transport=api.transport)
+        handler = PARTS[part]
+        joiner = JsonlJoiner(api.stream_lines(url), skip=skip)
+        batch: list = []
+        first = None
+        for node, children in joiner:
+            first = first or time.monotonic()
+            batch.append(handler.to_record(node, children))
+            if len(batch) >= size:
+                _send(channel, parent, ("batch", batch))
+                batch = []
+        if batch:
+            _send(channel, parent, ("batch", batch))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        end = {"first_group_at": first, "orphans": joiner.orphan_count, "peak_rss_mb": peak}
+        _send(channel, parent, ("end", end))
+    except Exception as error:  # handed to the worker, which raises it
+        _send(channel, parent, ("error", _portable(error)))
+
+
+def _send(channel, parent: int, message: tuple) -> None:
+    """Put ``message`` on the bounded queue, waiting while it is full (back-pressure)."""
+    while True:
+        try:
+            channel.put(message, timeout=_CHECK_SECONDS)
+            return
+        except queue_module.Full:
+            if os.getppid() != parent:
+                os._exit(1)  # the worker is gone: nobody will ever read this
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this child when the worker dies, even by SIGKILL (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the line above took effect
+        os._exit(1)
+
+
+def _portable(error: Exception) -> Exception:
+    """``error`` if it survives pickling (ShopifyError does), else a plain description."""
+    try:
+        # Our own bytes, just made: the round trip checks the worker can rebuild them.
+        pickle.loads(pickle.dumps(error))  # noqa: S301
+    except Exception:  # any failure to pickle means "describe it instead"
+        return RuntimeError(f"{type(error).__name__}: {error}")
+    return error
