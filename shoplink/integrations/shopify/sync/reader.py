@@ -37,7 +37,7 @@ import httpx
 from shoplink.integrations.shopify.api.jsonl import JsonlJoiner
 from shoplink.integrations.shopify.sync.entities import PARTS
 
-__all__ = ["BATCHES_IN_FLIGHT", "ReaderDied", "ReaderStats", "available", "batches"]
+__all__ = ["BATCHES_IN_FLIGHT", "PROCESS_NAME", "ReaderDied", "ReaderStats", "available", "batches"]
 
 # Batches of mapped records queued between the reader and the writer. Two keep the
 # writer busy when the reader is ahead (one to take, one arriving) and bound memory at
@@ -47,6 +47,9 @@ BATCHES_IN_FLIGHT = 2
 # How often a blocked side looks whether the other process is still there.
 _CHECK_SECONDS = 0.5
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_PR_SET_NAME = 15
+# What ``ps`` and /proc/<pid>/comm show for the child (15 bytes at most).
+PROCESS_NAME = b"shoplink-reader"
 
 
 class ReaderDied(Exception):
@@ -163,9 +166,14 @@ def _send(channel, parent: int, message: tuple) -> None:
 
 
 def _die_with(parent: int) -> None:
-    """Have the kernel kill this child when the worker dies, even by SIGKILL (Linux)."""
+    """Have the kernel kill this child when the worker dies, even by SIGKILL (Linux).
+
+    Also names the process, so an operator (and the tests) can tell it from the worker.
+    """
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        libc.prctl(_PR_SET_NAME, PROCESS_NAME)
     if os.getppid() != parent:  # it died before the line above took effect
         os._exit(1)
 
