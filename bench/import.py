@@ -25,6 +25,13 @@ Reported, all measured in the same run:
   bulk-inserted (``executemany``) into a bare two-column table: the floor of "parse and
   write" on this machine and database. ``ratio = ingest_rps / baseline_rps``.
 * ``peak_mb``: peak RSS of this worker process (``ru_maxrss``) during the import.
+* ``reader peak`` (informational): peak RSS of the forked reader processes that download,
+  join, parse and map each large part while this process writes (ADR 0052). A forked
+  child starts with the worker's pages mapped, so this counts them too (shared, not
+  copied); the two peaks summed overstate the memory the two take together.
+* ``waiting for exports`` (informational): the part of ``total`` outside every part's
+  ingest (``seconds``): Shopify's export time not hidden behind an earlier part's ingest,
+  the bulk API calls and the stats rebuild.
 
 The last line is ``RESULT ingest_rps=<n> total_rps=<n> baseline_rps=<n> ratio=<r> peak_mb=<n>``.
 ``--database`` is ``sqlite`` (a fresh file) or a ``postgres://`` URL (a ``test_`` database
@@ -148,6 +155,15 @@ def _import(sim: _Sim, domain: str):
     operations = [(part, op) for es in rows for part, op in es.operations.items()]
     cpu = {part: op.get("ingest_cpu_seconds", 0) for part, op in operations}
     print("ingest CPU s:   ", ", ".join(f"{part} {s:.1f}" for part, s in cpu.items()))
+    part_seconds = sum(op.get("seconds", 0) for _, op in operations)
+    waited = total_seconds - part_seconds
+    print(f"waiting for exports: {waited:.1f} s (outside every part's ingest)")
+    reader_mb = max((op.get("reader_peak_mb", 0) for _, op in operations), default=0)
+    grown_mb = max((op.get("reader_grown_mb", 0) for _, op in operations), default=0)
+    print(
+        f"reader peak RSS: {reader_mb:.0f} MB, of which {grown_mb:.0f} MB its own "
+        "(the rest: the worker's pages, shared since the fork)"
+    )
     gids = {part: op["gid"] for part, op in operations}
     timings = (total_seconds, ingest_seconds, pipeline_seconds, commit_seconds)
     return store, records, timings, gids
@@ -200,6 +216,7 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=200)
     parser.add_argument("--database", default="sqlite", help="sqlite or a postgres:// URL")
     args = parser.parse_args()
+    print(f"load average:    {' '.join(f'{x:.2f}' for x in os.getloadavg())} (before)")
 
     data_dir = tempfile.mkdtemp(prefix="shoplink-bench-")
     _setup_django(args.database, data_dir)
@@ -234,6 +251,8 @@ def main() -> None:
     print(f"baseline:        {base_rows} rows in {base_s:.1f} s -> {baseline_rps:,.0f} rows/s")
     print(f"ratio:           {ratio:.2f} (ingest / baseline)")
     print(f"peak worker RSS: {peak_mb:.0f} MB")
+    print(f"total / ingest:  {total_rps / ingest_rps if ingest_rps else 0:.2f} (target >= 0.5)")
+    print(f"load average:    {' '.join(f'{x:.2f}' for x in os.getloadavg())} (after)")
     print(
         f"RESULT ingest_rps={ingest_rps:.0f} total_rps={total_rps:.0f} "
         f"baseline_rps={baseline_rps:.0f} ratio={ratio:.2f} peak_mb={peak_mb:.0f}"

@@ -240,6 +240,8 @@ def _ingest_overlapped(store, es, part: str, url: str, client, lease, size: int)
             continue
         first = stats.first_group_at
         op["reader_peak_mb"] = max(op.get("reader_peak_mb", 0), round(stats.peak_rss_mb, 1))
+        grown = round(stats.peak_rss_mb - stats.start_rss_mb, 1)
+        op["reader_grown_mb"] = max(op.get("reader_grown_mb", 0), grown)
         return first
     return first
 

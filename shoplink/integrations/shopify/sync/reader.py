@@ -67,6 +67,7 @@ class ReaderStats:
         self.first_group_at: float | None = None  # time.monotonic() is system-wide on Linux
         self.orphans = 0
         self.peak_rss_mb = 0.0
+        self.start_rss_mb = 0.0  # after the fork: the worker's pages it shares
 
 
 def available() -> bool:
@@ -119,6 +120,7 @@ def _receive(channel, child, part: str, stats: ReaderStats) -> Iterator[list]:
             stats.first_group_at = payload["first_group_at"]
             stats.orphans = payload["orphans"]
             stats.peak_rss_mb = payload["peak_rss_mb"]
+            stats.start_rss_mb = payload["start_rss_mb"]
             return
 
 
@@ -128,6 +130,7 @@ def _receive(channel, child, part: str, stats: ReaderStats) -> Iterator[list]:
 def _read(channel, parent: int, client, url: str, part: str, skip: int, size: int) -> None:
     """The child's whole life: stream, join, map, send; never touch the database."""
     _die_with(parent)
+    start_rss = _rss_mb()
     # The parent's objects are shared copy-on-write: keep the collector off them.
     gc.freeze()
     try:
@@ -147,8 +150,12 @@ def _read(channel, parent: int, client, url: str, part: str, skip: int, size: in
                 batch = []
         if batch:
             _send(channel, parent, ("batch", batch))
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        end = {"first_group_at": first, "orphans": joiner.orphan_count, "peak_rss_mb": peak}
+        end = {
+            "first_group_at": first,
+            "orphans": joiner.orphan_count,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "start_rss_mb": start_rss,
+        }
         _send(channel, parent, ("end", end))
     except Exception as error:  # handed to the worker, which raises it
         _send(channel, parent, ("error", _portable(error)))
@@ -176,6 +183,15 @@ def _die_with(parent: int) -> None:
         libc.prctl(_PR_SET_NAME, PROCESS_NAME)
     if os.getppid() != parent:  # it died before the line above took effect
         os._exit(1)
+
+
+def _rss_mb() -> float:
+    """This process's resident memory now (``ru_maxrss`` would be the parent's peak)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError):
+        return 0.0
 
 
 def _portable(error: Exception) -> Exception:
