@@ -155,6 +155,15 @@ def _import(sim: _Sim, domain: str):
     operations = [(part, op) for es in rows for part, op in es.operations.items()]
     cpu = {part: op.get("ingest_cpu_seconds", 0) for part, op in operations}
     print("ingest CPU s:   ", ", ".join(f"{part} {s:.1f}" for part, s in cpu.items()))
+    print(
+        "part seconds:   ",
+        ", ".join(
+            f"{part} {op.get('seconds', 0):.1f} (first group after "
+            f"{op.get('seconds', 0) - op.get('pipeline_seconds', 0):.1f})"
+            for part, op in operations
+            if op.get("seconds", 0) >= 0.5
+        ),
+    )
     part_seconds = sum(op.get("seconds", 0) for _, op in operations)
     waited = total_seconds - part_seconds
     print(f"waiting for exports: {waited:.1f} s (outside every part's ingest)")
@@ -215,6 +224,11 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=200_000)
     parser.add_argument("--products", type=int, default=200)
     parser.add_argument("--database", default="sqlite", help="sqlite or a postgres:// URL")
+    parser.add_argument(
+        "--inline",
+        action="store_true",
+        help="read and write in one process, as before ADR 0052 (for an A/B in one session)",
+    )
     args = parser.parse_args()
     print(f"load average:    {' '.join(f'{x:.2f}' for x in os.getloadavg())} (before)")
 
@@ -223,6 +237,8 @@ def main() -> None:
     from django.conf import settings
     from django.db import connection
 
+    settings.SHOPIFY_SYNC_READER_PROCESS = not args.inline
+    print(f"reader process:  {'no (--inline)' if args.inline else 'yes'}")
     process, url = _start_simulator(args, settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET)
     try:
         sim = _Sim(url)

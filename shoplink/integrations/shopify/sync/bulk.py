@@ -200,7 +200,7 @@ def ingest_result(store, es: EntitySync, part: str, url: str | None, client, lea
 
 def _overlapped(op: dict, size: int) -> bool:
     """A reader process pays off when the writer has more than one batch to overlap with."""
-    if not getattr(settings, "SHOPIFY_SYNC_READER_PROCESS", True) or not reader.available():
+    if not settings.SHOPIFY_SYNC_READER_PROCESS or not reader.available():
         return False
     return int(op.get("total") or 0) - op.get("groups_done", 0) > size
 
