@@ -129,7 +129,7 @@ def _import(sim: _Sim, domain: str):
     store = connect_store(sim, project, domain)
     store.customer_list = create_list(project, "Bench customers")
     store.save()
-    started = time.monotonic()
+    started, started_at = time.monotonic(), time.time()
     sync.start_sync(store)  # immediate queue: runs here until done or a poll budget ends
     # A long export outlasts one poll budget and the reschedule is a delayed job the
     # immediate queue does not run: advance again, as the worker's next wake-up would.
@@ -137,7 +137,7 @@ def _import(sim: _Sim, domain: str):
         if time.monotonic() - started > 4 * 3600:
             break
         sync.advance(store.pk)
-    total_seconds = time.monotonic() - started
+    total_seconds, ended_at = time.monotonic() - started, time.time()
     rows = list(EntitySync.objects.filter(store=store))
     states = {es.entity: es.state for es in rows}
     if set(states.values()) != {"synced"}:
@@ -164,6 +164,16 @@ def _import(sim: _Sim, domain: str):
             if op.get("seconds", 0) >= 0.5
         ),
     )
+    print(
+        "parts start at: ",
+        ", ".join(
+            f"{part} +{op['ingest_started_at'] - started_at:.1f} s"
+            for part, op in operations
+            if "ingest_started_at" in op
+        ),
+    )
+    last = max(es.last_synced_at for es in rows).timestamp()
+    print(f"after the last part: {ended_at - last:.1f} s (run finish: stats, RFM, health check)")
     part_seconds = sum(op.get("seconds", 0) for _, op in operations)
     waited = total_seconds - part_seconds
     print(f"waiting for exports: {waited:.1f} s (outside every part's ingest)")

@@ -185,6 +185,8 @@ def ingest_result(store, es: EntitySync, part: str, url: str | None, client, lea
         return
     size = _batch_size()
     started = time.monotonic()
+    # Wall clock, for the timeline in bench/import.py: how long the part waited for its export.
+    op.setdefault("ingest_started_at", round(time.time(), 3))
     with _import_pragmas(), _fewer_collections():
         if _overlapped(op, size):
             first = _ingest_overlapped(store, es, part, url, client, lease, size)
