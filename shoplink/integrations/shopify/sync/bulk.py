@@ -12,7 +12,7 @@ import gc
 import logging
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -233,8 +233,11 @@ def _ingest_overlapped(store, es, part: str, url: str, client, lease, size: int)
         stats = reader.ReaderStats()
         try:
             skip = op.get("groups_done", 0)
-            for batch in reader.batches(client, url, part, skip=skip, size=size, stats=stats):
-                _commit(store, es, part, handler, batch, lease)
+            batches = reader.batches(client, url, part, skip=skip, size=size, stats=stats)
+            # closing(): a write that raises (lease lost, entity stopped) stops the reader now.
+            with closing(batches):
+                for batch in batches:
+                    _commit(store, es, part, handler, batch, lease)
         except reader.ReaderDied as died:
             if attempt + 1 == READER_STARTS:
                 raise
