@@ -138,6 +138,13 @@ def status_of(client, gid: str) -> dict:
     return node
 
 
+# The longest pause between two status polls. An export's end is noticed at most this
+# late, and the whole import waits for it; one status query costs about one point of
+# the shop's 100 points/s (PLATFORM.md §3), so one a second is ~1% of the bucket.
+# It was 3 s: up to 3 s of an idle worker after each export finished (ADR 0052).
+POLL_MAX_DELAY = 1.0
+
+
 def poll(
     client,
     gid: str,
@@ -165,7 +172,7 @@ def poll(
         if time.monotonic() - started + delay > budget:
             return None
         time.sleep(delay)
-        delay = min(delay * 1.6, 3.0)
+        delay = min(delay * 1.6, POLL_MAX_DELAY)
 
 
 def ingest_result(store, es: EntitySync, part: str, url: str | None, client, lease) -> None:
