@@ -9,7 +9,10 @@ set-wise upserts with checkpoints, stats and RFM rebuild.
 Reported, all measured in the same run:
 
 * ``total_rps``: records (customers + orders + checkouts + products + collections) per
-  second from Start initial sync to the end of the run (includes Shopify's export time).
+  second from Start initial sync to every entity Synced (issue 15's definition of end to
+  end; includes Shopify's export time). The run's finish after that (stats and RFM
+  rebuild, health check) is printed apart, with the rate including it (``whole run``);
+  before 2026-12-07 ``total_rps`` was that whole-run figure.
 * ``ingest_rps``: the same records per second of ingest alone: the writes of every
   batch (upserts, list membership, consent, contact links, checkpoint) inside their
   transactions; no download, JSON parsing or mapping (see ``parse+map+write``).
@@ -173,7 +176,8 @@ def _import(sim: _Sim, domain: str):
         ),
     )
     last = max(es.last_synced_at for es in rows).timestamp()
-    print(f"after the last part: {ended_at - last:.1f} s (run finish: stats, RFM, health check)")
+    finish_seconds = ended_at - last
+    print(f"after the last part: {finish_seconds:.1f} s (run finish: stats, RFM, health check)")
     part_seconds = sum(op.get("seconds", 0) for _, op in operations)
     waited = total_seconds - part_seconds
     print(f"waiting for exports: {waited:.1f} s (outside every part's ingest)")
@@ -184,7 +188,7 @@ def _import(sim: _Sim, domain: str):
         "(the rest: the worker's pages, shared since the fork)"
     )
     gids = {part: op["gid"] for part, op in operations}
-    timings = (total_seconds, ingest_seconds, pipeline_seconds, commit_seconds)
+    timings = (total_seconds, ingest_seconds, pipeline_seconds, commit_seconds, finish_seconds)
     return store, records, timings, gids
 
 
@@ -253,7 +257,9 @@ def main() -> None:
     try:
         sim = _Sim(url)
         domain = "bench-store.myshopify.com"
-        store, records, (total_s, ingest_s, pipeline_s, commit_s), gids = _import(sim, domain)
+        store, records, timings, gids = _import(sim, domain)
+        run_s, ingest_s, pipeline_s, commit_s, finish_s = timings
+        total_s = run_s - finish_s  # Start initial sync -> every entity Synced
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         base_rows, base_s = _baseline(store, gids)
     finally:
@@ -268,7 +274,8 @@ def main() -> None:
     vendor = connection.vendor
     print(f"database:        {vendor}")
     print(f"records:         {records} ({args.customers} customers, {args.orders} orders, ...)")
-    print(f"whole import:    {total_s:.1f} s  -> {total_rps:,.0f} records/s")
+    print(f"to all Synced:   {total_s:.1f} s  -> {total_rps:,.0f} records/s (total_rps)")
+    print(f"whole run:       {run_s:.1f} s  -> {records / run_s:,.0f} records/s (+ the finish)")
     print(f"ingest only:     {ingest_s:.1f} s  -> {ingest_rps:,.0f} records/s")
     with_commits = records / (ingest_s + commit_s) if ingest_s + commit_s else 0
     print(f"+ the COMMITs:   {ingest_s + commit_s:.1f} s  -> {with_commits:,.0f} records/s")
