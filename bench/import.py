@@ -261,6 +261,14 @@ def main() -> None:
         run_s, ingest_s, pipeline_s, commit_s, finish_s = timings
         total_s = run_s - finish_s  # Start initial sync -> every entity Synced
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        # CPU seconds of this process and of the reader children it joined (the simulator
+        # is still running, so not in RUSAGE_CHILDREN yet): steadier than the wall clock.
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        readers = resource.getrusage(resource.RUSAGE_CHILDREN)
+        print(
+            f"CPU s:           worker {own.ru_utime + own.ru_stime:.1f}, "
+            f"readers {readers.ru_utime + readers.ru_stime:.1f} (whole run, this process)"
+        )
         base_rows, base_s = _baseline(store, gids)
     finally:
         process.terminate()
