@@ -130,6 +130,10 @@ def _receive(channel, child, part: str, stats: ReaderStats) -> Iterator[list]:
 def _read(channel, parent: int, client, url: str, part: str, skip: int, size: int) -> None:
     """The child's whole life: stream, join, map, send; never touch the database."""
     _die_with(parent)
+    # The worker's handlers (Huey's graceful stop) make no sense here: a stop signal to the
+    # process group ends the reader, and the worker restarts or resumes from its checkpoint.
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
     start_rss = _rss_mb()
     # The parent's objects are shared copy-on-write: keep the collector off them.
     gc.freeze()
