@@ -3,19 +3,24 @@
 Owns the child process of one part's import (ADR 0052). The worker forks it at the start
 of a part; the child streams the result file through the joiner from the part's
 checkpoint, maps every group to a record and sends the records in batches through a
-bounded queue, while the worker writes and commits the batches it already has. The
+one-way pipe, while the worker writes and commits the batches it already has. The
 child never touches the database: what it sends is plain records, and the worker stays
 the only writer, so the checkpoint (``groups_done``, committed with its batch in
 ``bulk._commit``) means exactly what it meant in one process.
 
-Back-pressure: the queue holds at most :data:`BATCHES_IN_FLIGHT` batches; a child that
-is ahead blocks in ``put``, so at most that many plus one being mapped and one being
-written exist at a time, whatever the size of the file.
+Back-pressure: a sender thread in the child pickles and sends one batch at a time and
+blocks while the worker has not taken the previous one; the mapping thread hands it
+batches through a queue of one. So at most :data:`BATCHES_IN_FLIGHT` batches wait
+between the two (one in the pipe, one in the child's queue), plus one being mapped and
+one being written, whatever the size of the file.
 
-Failure: a child killed (SIGKILL, the OOM killer) makes :func:`batches` raise
-:class:`ReaderDied` and the worker starts a new one from the checkpoint. A worker killed
-takes its child with it (``PR_SET_PDEATHSIG`` on Linux, and the child checks its parent
-whenever the queue is full), and the next worker resumes from the checkpoint as before.
+Failure: only the child holds the pipe's write end, so a child killed (SIGKILL, the OOM
+killer), even halfway through a batch, is an end of file for the worker:
+:func:`batches` raises :class:`ReaderDied` and the worker starts a new one from the
+checkpoint. (A ``multiprocessing.Queue`` keeps both ends in the worker: a reader killed
+mid-message would leave the worker waiting for the rest of it for ever.) A worker killed
+takes its child with it (``PR_SET_PDEATHSIG`` on Linux; a send to a closed pipe ends it
+too), and the next worker resumes from the checkpoint as before.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import pickle
 import queue as queue_module
 import resource
 import signal
+import threading
 import time
 from collections.abc import Iterator
 
@@ -39,9 +45,10 @@ from shoplink.integrations.shopify.sync.entities import PARTS
 
 __all__ = ["BATCHES_IN_FLIGHT", "PROCESS_NAME", "ReaderDied", "ReaderStats", "available", "batches"]
 
-# Batches of mapped records queued between the reader and the writer. Two keep the
-# writer busy when the reader is ahead (one to take, one arriving) and bound memory at
-# four batches in all (queued + one being mapped + one being written).
+# Batches of mapped records waiting between the reader and the writer: one being sent
+# through the pipe and one queued behind it in the child. Two keep the writer busy when
+# the reader is ahead and bound memory at four batches in all (+ one being mapped and
+# one being written).
 BATCHES_IN_FLIGHT = 2
 
 # How often a blocked side looks whether the other process is still there.
@@ -83,35 +90,37 @@ def batches(client, url: str, part: str, *, skip: int, size: int, stats: ReaderS
     the same exception, so the caller's handling is the one of the single-process path.
     """
     context = multiprocessing.get_context("fork")
-    channel = context.Queue(maxsize=BATCHES_IN_FLIGHT)
+    receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
         target=_read,
-        args=(channel, os.getpid(), client, url, part, skip, size),
+        args=(receiver, sender, os.getpid(), client, url, part, skip, size),
         name=f"shoplink-reader-{part}",
         daemon=True,  # a worker that exits normally never leaves a reader behind
     )
     child.start()
+    sender.close()  # the child's copy is the only write end: its death is an end of file
     try:
-        yield from _receive(channel, child, part, stats)
+        yield from _receive(receiver, child, part, stats)
     finally:
         if child.is_alive():
             child.kill()  # the writer stopped early (lease lost, entity stopped, error)
         child.join(10)
-        channel.close()
-        channel.cancel_join_thread()  # nothing of ours is left to flush
+        receiver.close()
 
 
-def _receive(channel, child, part: str, stats: ReaderStats) -> Iterator[list]:
+def _receive(receiver, child, part: str, stats: ReaderStats) -> Iterator[list]:
     while True:
-        try:
-            kind, payload = channel.get(timeout=_CHECK_SECONDS)
-        except queue_module.Empty:
+        # poll() is also true at end of file; the timeout only paces the liveness check
+        # (a reader forked by another worker thread may hold a copy of our write end).
+        if not receiver.poll(_CHECK_SECONDS):
             if child.is_alive():
                 continue
-            try:  # it may have sent its last message just before it exited
-                kind, payload = channel.get(timeout=_CHECK_SECONDS)
-            except queue_module.Empty:
-                raise ReaderDied(part, child.exitcode) from None
+            raise ReaderDied(part, child.exitcode)
+        try:
+            kind, payload = receiver.recv()
+        except (EOFError, OSError):  # gone, possibly halfway through a batch
+            child.join(_CHECK_SECONDS)
+            raise ReaderDied(part, child.exitcode) from None
         if kind == "batch":
             yield payload
         elif kind == "error":
@@ -127,8 +136,9 @@ def _receive(channel, child, part: str, stats: ReaderStats) -> Iterator[list]:
 # --- the child ---------------------------------------------------------------------------
 
 
-def _read(channel, parent: int, client, url: str, part: str, skip: int, size: int) -> None:
+def _read(receiver, sender, parent: int, client, url: str, part: str, skip: int, size: int):
     """The child's whole life: stream, join, map, send; never touch the database."""
+    receiver.close()  # only the worker reads
     _die_with(parent)
     # The worker's handlers (Huey's graceful stop) make no sense here: a stop signal to the
     # process group ends the reader, and the worker restarts or resumes from its checkpoint.
@@ -137,6 +147,9 @@ def _read(channel, parent: int, client, url: str, part: str, skip: int, size: in
     start_rss = _rss_mb()
     # The parent's objects are shared copy-on-write: keep the collector off them.
     gc.freeze()
+    outbox: queue_module.Queue = queue_module.Queue(maxsize=BATCHES_IN_FLIGHT - 1)
+    pump = threading.Thread(target=_pump, args=(outbox, sender), daemon=True)
+    pump.start()
     try:
         # The wire client, not the store's wrapper: its error hook writes to the database.
         api = getattr(client, "api", client)
@@ -150,30 +163,30 @@ def _read(channel, parent: int, client, url: str, part: str, skip: int, size: in
             first = first or time.monotonic()
             batch.append(handler.to_record(node, children))
             if len(batch) >= size:
-                _send(channel, parent, ("batch", batch))
+                outbox.put(("batch", batch))
                 batch = []
         if batch:
-            _send(channel, parent, ("batch", batch))
+            outbox.put(("batch", batch))
         end = {
             "first_group_at": first,
             "orphans": joiner.orphan_count,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "start_rss_mb": start_rss,
         }
-        _send(channel, parent, ("end", end))
+        outbox.put(("end", end))
     except Exception as error:  # handed to the worker, which raises it
-        _send(channel, parent, ("error", _portable(error)))
+        outbox.put(("error", _portable(error)))
+    outbox.put(None)
+    pump.join()  # the last message is in the pipe before the process ends
 
 
-def _send(channel, parent: int, message: tuple) -> None:
-    """Put ``message`` on the bounded queue, waiting while it is full (back-pressure)."""
-    while True:
+def _pump(outbox: queue_module.Queue, sender) -> None:
+    """Pickle and send the child's messages in order; blocks while the worker is behind."""
+    while (message := outbox.get()) is not None:
         try:
-            channel.put(message, timeout=_CHECK_SECONDS)
-            return
-        except queue_module.Full:
-            if os.getppid() != parent:
-                os._exit(1)  # the worker is gone: nobody will ever read this
+            sender.send(message)
+        except OSError:  # BrokenPipeError: the worker is gone, nobody will read this
+            os._exit(1)
 
 
 def _die_with(parent: int) -> None:
