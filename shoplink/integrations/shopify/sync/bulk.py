@@ -9,9 +9,10 @@ runs; this module does the step. Shopify facts: PLATFORM.md §4 (limits, statuse
 from __future__ import annotations
 
 import gc
+import logging
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -21,7 +22,10 @@ from shoplink.integrations.shopify.api import queries
 from shoplink.integrations.shopify.api.jsonl import JsonlJoiner
 from shoplink.integrations.shopify.models import EntitySync
 from shoplink.integrations.shopify.sync import rates
+from shoplink.integrations.shopify.sync import reader
 from shoplink.integrations.shopify.sync.entities import ACTIVE, PARTS, Part
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "BulkFailed",
@@ -135,6 +139,13 @@ def status_of(client, gid: str) -> dict:
     return node
 
 
+# The longest pause between two status polls. An export's end is noticed at most this
+# late, and the whole import waits for it; one status query costs about one point of
+# the shop's 100 points/s (PLATFORM.md §3), so one a second is ~1% of the bucket.
+# It was 3 s: up to 3 s of an idle worker after each export finished (ADR 0053).
+POLL_MAX_DELAY = 1.0
+
+
 def poll(
     client,
     gid: str,
@@ -162,7 +173,7 @@ def poll(
         if time.monotonic() - started + delay > budget:
             return None
         time.sleep(delay)
-        delay = min(delay * 1.6, 3.0)
+        delay = min(delay * 1.6, POLL_MAX_DELAY)
 
 
 def ingest_result(store, es: EntitySync, part: str, url: str | None, client, lease) -> None:
@@ -172,30 +183,85 @@ def ingest_result(store, es: EntitySync, part: str, url: str | None, client, lea
     worker killed at any point resumes after the last committed batch and re-reads
     nothing it already wrote. Rows are upserts keyed by Shopify id, so even a replay
     could never duplicate.
+
+    A part of more than one batch is read by a forked reader process (``reader.py``,
+    ADR 0053): download, joining, parsing and mapping there, the writes here, at the
+    same time. A reader that dies is started again from the checkpoint.
     """
     op = es.operations[part]
     if not url:  # a completed operation with no objects has no file
         return
-    handler = PARTS[part]
-    joiner = JsonlJoiner(client.stream_lines(url), skip=op.get("groups_done", 0))
     size = _batch_size()
-    batch: list = []
     started = time.monotonic()
-    first = None  # when the first group came out: the download and index pass are done
+    # Wall clock, for the timeline in bench/import.py: how long the part waited for its export.
+    op.setdefault("ingest_started_at", round(time.time(), 3))
     with _import_pragmas(), _fewer_collections():
-        for node, children in joiner:
-            first = first or time.monotonic()
-            batch.append(handler.to_record(node, children))
-            if len(batch) >= size:
-                _commit(store, es, part, handler, batch, lease)
-                batch = []
-        _commit(store, es, part, handler, batch, lease)
+        if _overlapped(op, size):
+            first = _ingest_overlapped(store, es, part, url, client, lease, size)
+        else:
+            first = _ingest_inline(store, es, part, url, client, lease, size)
     # Timings for Activity and bench/import.py: the whole part, parse + map + writes
     # after the download (``pipeline_seconds``), and the writes alone (``_commit``).
     ended = time.monotonic()
     op["seconds"] = round(op.get("seconds", 0) + ended - started, 3)
     op["pipeline_seconds"] = round(op.get("pipeline_seconds", 0) + ended - (first or ended), 3)
     save_progress(es, "operations")
+
+
+def _overlapped(op: dict, size: int) -> bool:
+    """A reader process pays off when the writer has more than one batch to overlap with."""
+    if not settings.SHOPIFY_SYNC_READER_PROCESS or not reader.available():
+        return False
+    return int(op.get("total") or 0) - op.get("groups_done", 0) > size
+
+
+def _ingest_inline(store, es, part: str, url: str, client, lease, size: int) -> float | None:
+    """Read and write in this process, one after the other; return when the first group came."""
+    handler = PARTS[part]
+    joiner = JsonlJoiner(client.stream_lines(url), skip=es.operations[part].get("groups_done", 0))
+    batch: list = []
+    first = None  # when the first group came out: the download and index pass are done
+    for node, children in joiner:
+        first = first or time.monotonic()
+        batch.append(handler.to_record(node, children))
+        if len(batch) >= size:
+            _commit(store, es, part, handler, batch, lease)
+            batch = []
+    _commit(store, es, part, handler, batch, lease)
+    return first
+
+
+def _ingest_overlapped(store, es, part: str, url: str, client, lease, size: int) -> float | None:
+    """Write the batches a reader process maps; start a new reader from the checkpoint if
+    one dies. Return when the first group came out of a reader."""
+    handler = PARTS[part]
+    op = es.operations[part]
+    first = None
+    for attempt in range(READER_STARTS):
+        stats = reader.ReaderStats()
+        try:
+            skip = op.get("groups_done", 0)
+            batches = reader.batches(client, url, part, skip=skip, size=size, stats=stats)
+            # closing(): a write that raises (lease lost, entity stopped) stops the reader now.
+            with closing(batches):
+                for batch in batches:
+                    _commit(store, es, part, handler, batch, lease)
+        except reader.ReaderDied as died:
+            if attempt + 1 == READER_STARTS:
+                raise
+            log.warning("%s; starting a new one from group %s", died, op.get("groups_done", 0))
+            continue
+        first = stats.first_group_at
+        op["reader_peak_mb"] = max(op.get("reader_peak_mb", 0), round(stats.peak_rss_mb, 1))
+        grown = round(stats.peak_rss_mb - stats.start_rss_mb, 1)
+        op["reader_grown_mb"] = max(op.get("reader_grown_mb", 0), grown)
+        return first
+    return first
+
+
+# A reader killed three times in one part (the OOM killer at every start, say) is not
+# transient: the error goes up and the stall recovery (D17) takes the part over.
+READER_STARTS = 3
 
 
 def _commit(store, es: EntitySync, part: str, handler: Part, batch: list, lease) -> None:
