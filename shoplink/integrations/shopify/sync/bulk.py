@@ -21,8 +21,7 @@ from shoplink.core import clock
 from shoplink.integrations.shopify.api import queries
 from shoplink.integrations.shopify.api.jsonl import JsonlJoiner
 from shoplink.integrations.shopify.models import EntitySync
-from shoplink.integrations.shopify.sync import rates
-from shoplink.integrations.shopify.sync import reader
+from shoplink.integrations.shopify.sync import rates, reader
 from shoplink.integrations.shopify.sync.entities import ACTIVE, PARTS, Part
 
 log = logging.getLogger(__name__)
