@@ -63,12 +63,15 @@ def parse_iso(value: str) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-def _mix(x: int) -> int:
+def mix(x: int) -> int:
     """splitmix64: a cheap, well-spread hash for per-record stamps."""
     x = (x + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
     x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
     x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
     return x ^ (x >> 31)
+
+
+_mix = mix  # the name the generator has always used
 
 
 def money(amount: float, currency: str) -> dict:

@@ -67,16 +67,22 @@ def create(hub, shop: Shop, kind: str, fields: dict | None = None) -> int:
 
 
 def _purchasing_summary(hub, shop, order, ev):
-    cust = order["customer"]
+    # The customer's totals are derived from its orders (Shop.purchases), so they already
+    # count the order just placed.
+    index = shop.customer_index(order["customer"])
+    cust = shop.tables["customers"].get(index) if index is not None else None
+    if cust is None:
+        return
+    last = cust.get("lastOrder")
     fire(
         hub,
         shop,
         "customers/purchasing_summary",
         {
-            "customerId": cust.get("id"),
-            "numberOfOrders": int(cust.get("numberOfOrders") or 0) + 1,
-            "amountSpent": cust.get("amountSpent"),
-            "lastOrderId": order["id"],
+            "customerId": cust["id"],
+            "numberOfOrders": int(cust["numberOfOrders"]),
+            "amountSpent": cust["amountSpent"],
+            "lastOrderId": last.get("id") if last is not None else None,
             "occurredAt": now_iso(),
         },
         ev,
