@@ -154,16 +154,40 @@ class Projector:
         return [m for (o, _, _), m in self.shop.metafields.items() if o == owner]
 
 
-def root_indexes(op):
-    """Indexes of the root records, in result order."""
+def _in_index_order(op) -> bool:
+    """No search and a sort `store.select` answers in index order (every key but UPDATED_AT)."""
     args = op.root_args
-    for _, i in store.select(
-        op.snapshot,
-        query=args.get("query"),
-        sort_key=args.get("sortKey"),
-        reverse=bool(args.get("reverse")),
-    ):
+    return not args.get("query") and (args.get("sortKey") or "ID").upper() != "UPDATED_AT"
+
+
+def root_indexes(op, start: int = 0, stop: int | None = None):
+    """Indexes of the root records at result positions `start`..`stop`, in result order.
+
+    Without a search the result is the live indexes in order, so a worker jumps to its
+    first position instead of walking (and encoding a cursor for) every root before it.
+    """
+    args = op.root_args
+    reverse = bool(args.get("reverse"))
+    table = op.snapshot
+    if _in_index_order(op):
+        if not any(v is None for v in table.overrides.values()):  # nothing deleted
+            n = table.next_index
+            yield from (range(n - 1, -1, -1) if reverse else range(n))[start:stop]
+        else:
+            yield from islice(table.indexes(reverse=reverse), start, stop)
+        return
+    rows = store.select(
+        table, query=args.get("query"), sort_key=args.get("sortKey"), reverse=reverse
+    )
+    for _, i in islice(rows, start, stop):
         yield i
+
+
+def root_count(op) -> int:
+    """How many roots the result has."""
+    if _in_index_order(op):
+        return op.snapshot.live_count()
+    return sum(1 for _ in root_indexes(op))
 
 
 def iter_lines(op, start: int = 0, stop: int | None = None):
@@ -176,7 +200,7 @@ def iter_lines(op, start: int = 0, stop: int | None = None):
     dumps = orjson.dumps
     grouped = op.group_objects
     project = proj.dispatcher(sel, ntype)
-    for i in islice(root_indexes(op), start, stop):
+    for i in root_indexes(op, start, stop):
         rec = op.snapshot.get(i)
         if rec is None:
             continue
