@@ -20,7 +20,7 @@ import time
 import traceback
 from multiprocessing.sharedctypes import RawArray
 
-from shopsim.bulk_jsonl import iter_lines, root_count
+from shopsim.bulk_jsonl import iter_roots, root_count
 
 REPORT_EVERY = 500  # roots between progress reports
 
@@ -30,14 +30,13 @@ def write_range(op, path: str, start: int, stop: int | None, report) -> bool:
     objects = roots = size = 0
     with open(path, "wb", buffering=1 << 20) as fh:
         write = fh.write
-        for line, is_root in iter_lines(op, start, stop):
-            write(line)
-            objects += 1
-            size += len(line)
-            if is_root:
-                roots += 1
-                if roots % REPORT_EVERY == 0 and not report(objects, roots, size):
-                    return False
+        for chunk, n in iter_roots(op, start, stop):
+            write(chunk)
+            objects += n
+            size += len(chunk)
+            roots += 1
+            if roots % REPORT_EVERY == 0 and not report(objects, roots, size):
+                return False
     report(objects, roots, size)
     return True
 

@@ -190,26 +190,30 @@ def root_count(op) -> int:
     return sum(1 for _ in root_indexes(op))
 
 
-def iter_lines(op, start: int = 0, stop: int | None = None):
-    """Yield (line bytes, is_root) for roots `start`..`stop` of the result (deterministic)."""
+def iter_roots(op, start: int = 0, stop: int | None = None):
+    """Yield (bytes, objects) per root of roots `start`..`stop`: its line and its children's.
+
+    One chunk per root, in file order (deterministic), so the writer makes one call per
+    root rather than per line.
+    """
     schema = get_schema()
     root = op.root
     proj = Projector(op.fragments, op.shop)
     ctype = get_named_type(schema.query_type.fields[root.name.value].type)
     sel, ntype = node_selection(root, ctype, op.fragments)
-    dumps = orjson.dumps
+    dumps, nl = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     grouped = op.group_objects
     project = proj.dispatcher(sel, ntype)
+    get = op.snapshot.get
     for i in root_indexes(op, start, stop):
-        rec = op.snapshot.get(i)
+        rec = get(i)
         if rec is None:
             continue
         children: list = []
-        parent = project(rec, children)
-        first = (dumps(parent) + b"\n", True)
-        if not grouped and i % 7 == 3 and children:
-            yield from ((dumps(c) + b"\n", False) for c in children)
-            yield first
+        parent = dumps(project(rec, children), option=nl)
+        if not children:
+            yield parent, 1
+        elif not grouped and i % 7 == 3:
+            yield b"".join([*(dumps(c, option=nl) for c in children), parent]), 1 + len(children)
         else:
-            yield first
-            yield from ((dumps(c) + b"\n", False) for c in children)
+            yield b"".join([parent, *(dumps(c, option=nl) for c in children)]), 1 + len(children)

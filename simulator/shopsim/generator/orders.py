@@ -88,7 +88,21 @@ class OrdersMixin:
         if ccount and r.random() < 0.92:
             rb(ccount)
         pcount = max(self.counts.get("products", 1), 1)
-        specs = [(rb(pcount), rb(len(SIZES)), 1 + rb(3)) for _ in range(1 + rb(4))]
+        # (product, size, quantity) per line: rb(pcount), rb(4), 1 + rb(3) inlined (the same
+        # draws: getrandbits(n.bit_length()) until one is below n), the hottest draws here.
+        gb, kp = r.getrandbits, pcount.bit_length()
+        specs = []
+        for _ in range(1 + rb(4)):
+            pi = gb(kp)
+            while pi >= pcount:
+                pi = gb(kp)
+            vj = gb(3)
+            while vj >= 4:
+                vj = gb(3)
+            q = gb(2)
+            while q >= 3:
+                q = gb(2)
+            specs.append((pi, vj, 1 + q))
         subtotal = sum(unit_price(pi) * qty for pi, _, qty in specs)
         code = DISCOUNTS[rb(len(DISCOUNTS))] if r.random() < 0.25 else None
         discount = round(subtotal * 0.1, 2) if code else 0.0
