@@ -230,7 +230,7 @@ def test_customer_totals_add_up_to_their_orders(store):
     assert any(o["customer"] is None for o in store["orders"])
 
 
-def test_customer_totals_move_with_orders_placed_refunded_and_cancelled(sim, receiver):
+def test_customer_totals_move_when_orders_are_placed_refunded_marked_test_or_moved(sim, receiver):
     shop = "integrity-totals.myshopify.com"
     r = sim.post("/_control/shops", json={"domain": shop, **PROFILE, "orders": 300})
     assert r.status_code == 201, r.text
