@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import os
 import signal
 import time
@@ -70,6 +71,9 @@ def _forked(op, path: str, total: int, workers: int) -> bool:
             code = 1
             try:
                 _die_with_parent()
+                # The inherited heap (schema, shop) is never freed here: keep the collector
+                # from walking it (and from copying its pages) at every full collection.
+                gc.freeze()
 
                 def report(objects, roots, size, k=k):
                     stats[3 * k], stats[3 * k + 1], stats[3 * k + 2] = objects, roots, size
