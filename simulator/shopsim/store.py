@@ -4,6 +4,11 @@ A `Table` holds one resource kind of one shop. Generated records (index < count)
 on demand by the `Generator`; `overrides` maps index → changed record, or None when deleted;
 records created at run time get indexes from `next_index`. Nothing else is kept, which is
 what lets a shop hold a million orders in a few megabytes.
+
+A customer's totals (`numberOfOrders`, `amountSpent`, `lastOrder`, `canDelete`) are derived
+from its orders whenever the customer is read (`Shop.purchases`): generated orders through
+the generator's invertible order ↔ customer assignment, changed ones through the orders
+table's `by_customer` index.
 """
 
 from __future__ import annotations
