@@ -8,8 +8,7 @@ those of `resolvers.field_resolver`, so a line equals the normal GraphQL result:
 * LEAF: the stored value; when missing, `legacyResourceId` from the id, else the type
   default of a non-null field (None otherwise); enums outside the field's enum coerced.
 * OBJ / LIST: the stored object(s) projected through the sub-selection; a missing count
-  field is counted from its list; a missing non-null object is its default projected;
-  a money bag's projection is remembered per bag (SHARED_TYPES).
+  field is counted from its list; a missing non-null object is its default projected.
 * CONN / METAFIELDS: every node becomes a child line with `__parentId`, appended to
   `children` before its own children (pre-order), and leaves no key in the parent.
 """
@@ -25,21 +24,11 @@ LEAF, CONN, LIST, OBJ, TYPENAME, METAFIELD, METAFIELDS = range(7)
 
 
 INLINE_DEPTH = 6  # nested plain objects (money bags, addresses) are inlined this deep
-# Money bags are shared dicts, one per amount (`records.money`), never changed in place, so
-# the projection of one is remembered by identity (the entry keeps the bag alive, so its id
-# cannot be reused) and a line shares the projected dict.
-SHARED_TYPES = frozenset({"MoneyBag"})
-MEMO_SIZE = 4096
 
 
 def compile_plan(proj, steps, ptype):
     """The function `projection(value, children) -> line dict` for `steps` on `ptype`."""
-    env = {
-        "enum_value": enum_value,
-        "derived_count": derived_count,
-        "proj": proj,
-        "MEMO_SIZE": MEMO_SIZE,
-    }
+    env = {"enum_value": enum_value, "derived_count": derived_count, "proj": proj}
     body = ["def projection(value, children):"]
     _emit(proj, env, body, steps, ptype, "value", "obj", 1, itertools.count())
     body.append("    return obj")
@@ -123,19 +112,9 @@ def _emit(proj, env, body, steps, ptype, val, obj, depth, counter):
                     f"elif {v}.__class__ is list: {obj}[{o}] = [P{n}(x, children) for x in {items}]"
                 )
             inner = _inlinable(proj, sub, depth) if kind == OBJ else None
-            shared = inner is not None and sub[1].name in SHARED_TYPES
-            if shared:
-                env[f"M{n}"] = {}
-                add(
-                    f"elif {v}.__class__ is dict and (m := M{n}.get(id({v}))) is not None"
-                    f" and m[0] is {v}: {obj}[{o}] = m[1]"
-                )
             if inner is not None:
                 tn = repr(sub[1].name)
                 add(f"elif {v}.__class__ is dict and {v}.get('__typename', {tn}) == {tn}:")
                 _emit(proj, env, body, inner, sub[1], v, f"o{depth + 1}", depth + 1, counter)
                 add(f"    {obj}[{o}] = o{depth + 1}")
-                if shared:
-                    add(f"    if len(M{n}) >= MEMO_SIZE: M{n}.clear()")
-                    add(f"    M{n}[id({v})] = ({v}, o{depth + 1})")
             add(f"else: {obj}[{o}] = P{n}({v}, children)")
