@@ -76,9 +76,11 @@ def store(sim):
     buyer = next(o["customer"]["id"] for o in orders if o["customer"])
     sim.post(f"/_control/shops/{shop}/orders", json={})
     sim.post(f"/_control/shops/{shop}/orders", json={"customer_id": buyer.rsplit("/", 1)[1]})
-    sim.post(f"/_control/shops/{shop}/orders/{orders[5]['id']}/refunds", json={"amount": "3.00"})
-    sim.post(f"/_control/shops/{shop}/orders/{orders[7]['id']}/cancel", json={})
-    sim.delete(f"/_control/shops/{shop}/orders/{orders[9]['id']}")
+    # On orders that have a customer, so that customer's totals must follow.
+    owned = [o for o in orders if o["customer"]]
+    sim.post(f"/_control/shops/{shop}/orders/{owned[5]['id']}/refunds", json={"amount": "3.00"})
+    sim.post(f"/_control/shops/{shop}/orders/{owned[7]['id']}/cancel", json={})
+    sim.delete(f"/_control/shops/{shop}/orders/{owned[9]['id']}")
     out = {kind: records(sim, shop, kind) for kind in KINDS}
     out["rest_customers"] = rest_customers(sim, shop, token)
     return out
@@ -279,7 +281,20 @@ def test_customer_totals_move_when_orders_are_placed_refunded_marked_test_or_mov
     sim.patch(f"/_control/shops/{shop}/orders/{placed['id']}", json={"test": True})
     assert totals()[:2] == (count, spent)
     # Moving an order to another customer moves its total with it.
+    other = next(
+        o["customer"]["id"] for o in orders if o["customer"] and o["customer"]["id"] != gid
+    )
+    other_id = other.rsplit("/", 1)[1]
+
+    def other_totals():
+        c = sim.get(f"/_control/shops/{shop}/customers/{other_id}").json()
+        return int(c["numberOfOrders"]), Decimal(c["amountSpent"]["amount"])
+
+    before = other_totals()
     sim.patch(
-        f"/_control/shops/{shop}/orders/{placed['id']}", json={"test": False, "customer_id": None}
+        f"/_control/shops/{shop}/orders/{placed['id']}",
+        json={"test": False, "customer_id": other_id},
     )
     assert totals()[:2] == (count, spent)
+    assert other_totals() == (before[0] + 1, before[1] + price - Decimal("5.00"))
+    assert other_totals() == expected_totals(records(sim, shop, "orders"))[other][:2]
