@@ -12,7 +12,9 @@ query (orders + lineItems), and times two phases separately, as Shopify has them
 Peak memory is the largest sum of VmRSS over the simulator and its bulk worker processes,
 sampled while the operation runs and downloads, and at least the simulator's own VmHWM.
 The load average is printed beside the figures, since the machine may be shared.
-The last line is `RESULT orders=<n> rss_mb=<peak> gen_mb_s=<rate> download_mb_s=<rate>`.
+The last line is `RESULT orders=<n> rss_mb=<peak> gen_mb_s=<rate> download_mb_s=<rate>
+gen_cpu_s=<s> gen_mb_per_cpu_s=<rate> load=<1/5/15 min>` (one line): on a shared machine
+the MB per CPU second of the simulator and its workers says more than the wall clock.
 """
 
 from __future__ import annotations
@@ -199,7 +201,8 @@ def main() -> int:
             return 1
         print(
             f"RESULT orders={args.orders} rss_mb={rss:.1f} gen_mb_s={gen_rate:.2f} "
-            f"download_mb_s={rate:.1f}"
+            f"download_mb_s={rate:.1f} gen_cpu_s={gen_cpu:.1f} "
+            f"gen_mb_per_cpu_s={size / 1e6 / gen_cpu:.2f} load={load().replace(' ', '/')}"
         )
         return 0
     finally:

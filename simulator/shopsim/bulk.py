@@ -31,7 +31,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 
 from shopsim import bulk_query, store
 from shopsim.bulk_export import export
-from shopsim.bulk_jsonl import root_indexes
+from shopsim.bulk_jsonl import root_count
 from shopsim.resolvers import ROOT_CONNECTIONS, SCOPE_OF_KIND, has_scope, list_connection
 
 MAX_RUNNING = 5  # API 2026-01+: five bulk queries at a time per app and shop
@@ -205,7 +205,7 @@ class BulkManager:
         op.status = "RUNNING"
         if op.mode == "access_denied":
             return self._finish(op, "FAILED", "ACCESS_DENIED")
-        total_roots = sum(1 for _ in root_indexes(op)) if op.mode in ("fail", "timeout") else None
+        total_roots = root_count(op) if op.mode in ("fail", "timeout") else None
         limit = total_roots // 2 if total_roots is not None else None
         op.path = os.path.join(files_dir(), op.token + ".jsonl")
         settings = op.shop.settings

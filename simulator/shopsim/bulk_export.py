@@ -2,24 +2,26 @@
 
 Generating a million orders is CPU-bound Python, so a large export is split by root
 position over `workers` forked processes (default: one per CPU): worker k writes roots
-`[k·n/w, (k+1)·n/w)` to its own part file and reports its counts through shared memory,
-so `objectCount`, `rootObjectCount` and `fileSize` keep advancing while the operation is
-RUNNING; the parts are then joined in order (in the kernel, `copy_file_range`). Forking is
-safe here: a worker only reads the snapshot and the generator, which take no locks, and
-leaves with `os._exit`. Small exports (fewer roots than `min_roots`) stay in this process.
+`[k·n/w, (k+1)·n/w)` to its own part file (worker 0 to the result file itself) and
+reports its counts through shared memory, so `objectCount`, `rootObjectCount` and
+`fileSize` keep advancing while the operation is RUNNING; the other parts are then
+appended in order (in the kernel, `copy_file_range`). Forking is safe here: a worker only
+reads the snapshot and the generator, which take no locks, and leaves with `os._exit`.
+Small exports (fewer roots than `min_roots`) stay in this process.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import os
 import signal
 import time
 import traceback
 from multiprocessing.sharedctypes import RawArray
 
-from shopsim.bulk_jsonl import iter_lines, root_indexes
+from shopsim.bulk_jsonl import iter_roots, root_count
 
 REPORT_EVERY = 500  # roots between progress reports
 
@@ -29,14 +31,13 @@ def write_range(op, path: str, start: int, stop: int | None, report) -> bool:
     objects = roots = size = 0
     with open(path, "wb", buffering=1 << 20) as fh:
         write = fh.write
-        for line, is_root in iter_lines(op, start, stop):
-            write(line)
-            objects += 1
-            size += len(line)
-            if is_root:
-                roots += 1
-                if roots % REPORT_EVERY == 0 and not report(objects, roots, size):
-                    return False
+        for chunk, n in iter_roots(op, start, stop):
+            write(chunk)
+            objects += n
+            size += len(chunk)
+            roots += 1
+            if roots % REPORT_EVERY == 0 and not report(objects, roots, size):
+                return False
     report(objects, roots, size)
     return True
 
@@ -45,7 +46,7 @@ def export(op, path: str, limit: int | None, workers: int, min_roots: int) -> bo
     """Write the result (the first `limit` roots when set); False when it was cancelled."""
     total = None
     if workers > 1:
-        total = sum(1 for _ in root_indexes(op))
+        total = root_count(op)
         total = total if limit is None else min(total, limit)
     if total is None or total < max(min_roots, workers):
 
@@ -61,7 +62,8 @@ def export(op, path: str, limit: int | None, workers: int, min_roots: int) -> bo
 def _forked(op, path: str, total: int, workers: int) -> bool:
     stats = RawArray(ctypes.c_longlong, 3 * workers)
     bounds = [total * k // workers for k in range(workers + 1)]
-    parts = [f"{path}.part{k}" for k in range(workers)]
+    # Worker 0 writes the head of the file in place; only the other parts are appended.
+    parts = [path] + [f"{path}.part{k}" for k in range(1, workers)]
     pids = []
     for k in range(workers):
         pid = os.fork()
@@ -69,6 +71,9 @@ def _forked(op, path: str, total: int, workers: int) -> bool:
             code = 1
             try:
                 _die_with_parent()
+                # The inherited heap (schema, shop) is never freed here: keep the collector
+                # from walking it (and from copying its pages) at every full collection.
+                gc.freeze()
 
                 def report(objects, roots, size, k=k):
                     stats[3 * k], stats[3 * k + 1], stats[3 * k + 2] = objects, roots, size
@@ -101,15 +106,18 @@ def _forked(op, path: str, total: int, workers: int) -> bool:
             time.sleep(0.05)
     try:
         if failed:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
             raise RuntimeError("a bulk export worker failed")
         if op.cancel_requested:
             return False
-        with open(path, "wb") as out:
-            for part in parts:
+        with open(path, "r+b") as out:  # not "ab": copy_file_range refuses O_APPEND
+            out.seek(0, os.SEEK_END)
+            for part in parts[1:]:
                 _append(out, part)
         return True
     finally:
-        for part in parts:
+        for part in parts[1:]:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(part)
 

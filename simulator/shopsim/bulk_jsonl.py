@@ -154,38 +154,66 @@ class Projector:
         return [m for (o, _, _), m in self.shop.metafields.items() if o == owner]
 
 
-def root_indexes(op):
-    """Indexes of the root records, in result order."""
+def _in_index_order(op) -> bool:
+    """No search and a sort `store.select` answers in index order (every key but UPDATED_AT)."""
     args = op.root_args
-    for _, i in store.select(
-        op.snapshot,
-        query=args.get("query"),
-        sort_key=args.get("sortKey"),
-        reverse=bool(args.get("reverse")),
-    ):
+    return not args.get("query") and (args.get("sortKey") or "ID").upper() != "UPDATED_AT"
+
+
+def root_indexes(op, start: int = 0, stop: int | None = None):
+    """Indexes of the root records at result positions `start`..`stop`, in result order.
+
+    Without a search the result is the live indexes in order, so a worker jumps to its
+    first position instead of walking (and encoding a cursor for) every root before it.
+    """
+    args = op.root_args
+    reverse = bool(args.get("reverse"))
+    table = op.snapshot
+    if _in_index_order(op):
+        if not any(v is None for v in table.overrides.values()):  # nothing deleted
+            n = table.next_index
+            yield from (range(n - 1, -1, -1) if reverse else range(n))[start:stop]
+        else:
+            yield from islice(table.indexes(reverse=reverse), start, stop)
+        return
+    rows = store.select(
+        table, query=args.get("query"), sort_key=args.get("sortKey"), reverse=reverse
+    )
+    for _, i in islice(rows, start, stop):
         yield i
 
 
-def iter_lines(op, start: int = 0, stop: int | None = None):
-    """Yield (line bytes, is_root) for roots `start`..`stop` of the result (deterministic)."""
+def root_count(op) -> int:
+    """How many roots the result has."""
+    if _in_index_order(op):
+        return op.snapshot.live_count()
+    return sum(1 for _ in root_indexes(op))
+
+
+def iter_roots(op, start: int = 0, stop: int | None = None):
+    """Yield (bytes, objects) per root of roots `start`..`stop`: its line and its children's.
+
+    One chunk per root, in file order (deterministic), so the writer makes one call per
+    root rather than per line.
+    """
     schema = get_schema()
     root = op.root
     proj = Projector(op.fragments, op.shop)
     ctype = get_named_type(schema.query_type.fields[root.name.value].type)
     sel, ntype = node_selection(root, ctype, op.fragments)
-    dumps = orjson.dumps
+    dumps, nl = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     grouped = op.group_objects
     project = proj.dispatcher(sel, ntype)
-    for i in islice(root_indexes(op), start, stop):
-        rec = op.snapshot.get(i)
+    get = op.snapshot.get
+    for i in root_indexes(op, start, stop):
+        rec = get(i)
         if rec is None:
             continue
         children: list = []
-        parent = project(rec, children)
-        first = (dumps(parent) + b"\n", True)
-        if not grouped and i % 7 == 3 and children:
-            yield from ((dumps(c) + b"\n", False) for c in children)
-            yield first
+        parent = dumps(project(rec, children), option=nl)
+        if not children:
+            yield parent, 1
+        elif not grouped and i % 7 == 3:
+            yield b"".join([*(dumps(c, option=nl) for c in children), parent]), 1 + len(children)
         else:
-            yield first
-            yield from ((dumps(c) + b"\n", False) for c in children)
+            yield b"".join([parent, *(dumps(c, option=nl) for c in children)]), 1 + len(children)

@@ -42,6 +42,7 @@ def iso(dt: datetime) -> str:
 
 
 _DAYS: dict[int, str] = {}
+_CLOCK: list[str] | None = None  # "HH:MM:SSZ" of every second of a day, built on first use
 
 
 def iso_ts(sec: int) -> str:
@@ -50,9 +51,15 @@ def iso_ts(sec: int) -> str:
     prefix = _DAYS.get(day)
     if prefix is None:
         prefix = _DAYS[day] = iso(datetime.fromtimestamp(day * 86400, UTC))[:11]
-    h, rem = divmod(rem, 3600)
-    m, s = divmod(rem, 60)
-    return f"{prefix}{h:02d}:{m:02d}:{s:02d}Z"
+    clock = _CLOCK or _build_clock()
+    return prefix + clock[rem]
+
+
+def _build_clock() -> list[str]:
+    global _CLOCK
+    # Built whole, then published: a thread never sees a half-built table.
+    _CLOCK = [f"{h:02d}:{m:02d}:{s:02d}Z" for h in range(24) for m in range(60) for s in range(60)]
+    return _CLOCK
 
 
 def parse_iso(value: str) -> datetime:
@@ -63,12 +70,15 @@ def parse_iso(value: str) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-def _mix(x: int) -> int:
+def mix(x: int) -> int:
     """splitmix64: a cheap, well-spread hash for per-record stamps."""
     x = (x + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
     x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
     x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
     return x ^ (x >> 31)
+
+
+_mix = mix  # the name the generator has always used
 
 
 def money(amount: float, currency: str) -> dict:

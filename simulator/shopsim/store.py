@@ -4,6 +4,11 @@ A `Table` holds one resource kind of one shop. Generated records (index < count)
 on demand by the `Generator`; `overrides` maps index → changed record, or None when deleted;
 records created at run time get indexes from `next_index`. Nothing else is kept, which is
 what lets a shop hold a million orders in a few megabytes.
+
+A customer's totals (`numberOfOrders`, `amountSpent`, `lastOrder`, `canDelete`) are derived
+from its orders whenever the customer is read (`Shop.purchases`): generated orders through
+the generator's invertible order ↔ customer assignment, changed ones through the orders
+table's `by_customer` index.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 from shopsim.config import Profile, Settings
 from shopsim.generator import Generator
-from shopsim.records import KINDS, TYPENAMES, derive_customer, iso, parse_iso
+from shopsim.records import KINDS, TYPENAMES, Ref, derive_customer, iso, parse_iso
 
 SHOP_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$")
 # Restore rates per plan, PLATFORM §3 (bucket = 20 × restore rate).
@@ -47,15 +52,23 @@ class Table:
         self.shop, self.kind, self.count = shop, kind, count
         self.next_index = count
         self.overrides: dict[int, dict | None] = {}
+        # Orders kept as overrides, by the index of the customer they name (Shop.purchases).
+        self.by_customer: dict[int, set[int]] = {}
+        self.owner: dict[int, int] = {}
+        self.version = 0  # bumped on every put/delete
 
     def get(self, index: int) -> dict | None:
         if index < 0 or index >= self.next_index:
             return None
         if index in self.overrides:
-            return self.overrides[index]
-        if index < self.count:
-            return self.shop.gen.make(self.kind, index)
-        return None
+            rec = self.overrides[index]
+        elif index < self.count:
+            rec = self.shop.gen.make(self.kind, index)
+        else:
+            return None
+        if self.kind == "customers" and rec is not None:
+            rec = self.shop.with_purchases(index, rec)
+        return rec
 
     def exists(self, index: int) -> bool:
         if index < 0 or index >= self.next_index:
@@ -109,6 +122,18 @@ class Table:
         if self.kind == "customers":
             derive_customer(rec)
         self.overrides[index] = rec
+        self.version += 1
+        if self.kind == "orders":
+            self._own(index, self.shop.customer_index(rec.get("customer")))
+
+    def _own(self, index: int, customer: int | None) -> None:
+        """Index override order `index` under `customer` (None: under nobody)."""
+        before = self.owner.pop(index, None)
+        if before is not None:
+            self.by_customer.get(before, set()).discard(index)
+        if customer is not None:
+            self.owner[index] = customer
+            self.by_customer.setdefault(customer, set()).add(index)
 
     def create(self, rec: dict) -> int:
         index = self.next_index
@@ -118,6 +143,9 @@ class Table:
 
     def delete(self, index: int) -> None:
         self.overrides[index] = _DELETED
+        self.version += 1
+        if self.kind == "orders":
+            self._own(index, None)
 
     def editable(self, index: int) -> dict | None:
         """A private deep copy of a record, to change and `put` back."""
@@ -341,6 +369,7 @@ class Shop:
             settings.seed, domain, self.counts, self.props["currency"], loader=self._load
         )
         self.tables = {k: Table(self, k, self.counts[k]) for k in KINDS}
+        self.purchase_cache: dict[tuple[int, int], tuple] = {}
         self.state = "active"
         self.installed = False
         self.granted_scopes: list[str] = []
@@ -374,6 +403,73 @@ class Shop:
 
     def _load(self, kind: str, index: int):
         return self.tables[kind].get(index)
+
+    def customer_index(self, ref) -> int | None:
+        """The customer index an order's `customer` field points at (a Ref or {id}), or None."""
+        if ref is None:
+            return None
+        if isinstance(ref, Ref):
+            return ref.index if ref.kind == "customers" else None
+        ident = ref.get("id") if isinstance(ref, dict) else None
+        if not ident:
+            return None
+        return self.tables["customers"].index_of_num(int(str(ident).rsplit("/", 1)[-1]))
+
+    def purchases(self, index: int) -> tuple[int, int, int | None, bool]:
+        """(orders counted, their current total in cents, last counted order, any order at all).
+
+        Shopify counts every order of the customer except test and archived (closed) ones
+        (REST Customer `orders_count`); the amount is what those orders come to now, after
+        refunds. Generated orders come from `owners` unless changed at run time; changed and
+        new ones from the orders table's index.
+        """
+        orders = self.tables["orders"]
+        # Payloads read a referenced customer field by field, each read loading the record:
+        # keep the answer until an order changes (put/delete bump `version`).
+        key = (index, orders.version)
+        got = self.purchase_cache.get(key)
+        if got is not None:
+            return got
+        if len(self.purchase_cache) > 50_000:
+            self.purchase_cache.clear()
+        ov = orders.overrides
+        count = cents = 0
+        last, seen = None, False
+        for i in self.gen.owners.orders_of(index):
+            if i in ov:
+                continue
+            seen = True
+            test, amount = self.gen.purchase(i)
+            if not test:
+                count, cents, last = count + 1, cents + amount, i
+        for i in sorted(orders.by_customer.get(index, ())):
+            rec = ov.get(i)
+            if rec is None:
+                continue
+            seen = True
+            if rec.get("test") or rec.get("closedAt"):
+                continue
+            bag = (rec.get("currentTotalPriceSet") or rec.get("totalPriceSet") or {}).get(
+                "shopMoney"
+            ) or {}
+            count += 1
+            cents += round(float(bag.get("amount") or 0) * 100)
+            last = i if last is None else max(last, i)
+        got = self.purchase_cache[key] = (count, cents, last, seen)
+        return got
+
+    def with_purchases(self, index: int, rec: dict) -> dict:
+        """Customer `rec` with `numberOfOrders`, `amountSpent`, `lastOrder`, `canDelete` derived."""
+        count, cents, last, seen = self.purchases(index)
+        out = dict(rec)
+        out["numberOfOrders"] = str(count)
+        out["amountSpent"] = {
+            "amount": f"{cents // 100}.{cents % 100:02d}",
+            "currencyCode": self.props["currency"],
+        }
+        out["lastOrder"] = None if last is None else self.gen.ref("orders", last)
+        out["canDelete"] = not seen
+        return out
 
     @property
     def restore_rate(self) -> float:

@@ -1,5 +1,12 @@
 """A generated store read through the control API: every id is unique, every total adds up.
 
+Customers' totals add up too: `numberOfOrders` (REST `orders_count`) counts the orders
+naming the customer that are neither test nor archived (closed), which is what Shopify's
+REST Customer reference says of `orders_count` ("Test and archived orders aren't
+counted"); `amountSpent` (REST `total_spent`) is what those orders come to now, after
+refunds (the schema: "the total amount that the customer has spent on orders in their
+lifetime"; Shopify does not say more, see simulator/README.md).
+
 The walk covers every object in every record (variants, images, media, line items,
 addresses, fulfillments, refunds, transactions...). An id may appear more than once only
 where one object is shown in two places (a product's featured image, a line item's
@@ -9,12 +16,14 @@ any type share a number, so a client keying REST ids by number alone is safe too
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+from test_webhooks import subscribe
 
-from conftest import install
+from conftest import gql, install
 
 PROFILE = {
     "customers": 300,
@@ -61,19 +70,58 @@ def store(sim):
     shop = "integrity-walk.myshopify.com"
     r = sim.post("/_control/shops", json={"domain": shop, **PROFILE})
     assert r.status_code == 201, r.text
-    install(sim, shop)
+    token = install(sim, shop)["access_token"]
     # Changes made at run time must keep the rules too.
+    orders = records(sim, shop, "orders")
+    buyer = next(o["customer"]["id"] for o in orders if o["customer"])
     sim.post(f"/_control/shops/{shop}/orders", json={})
-    sim.post(
-        f"/_control/shops/{shop}/orders/{records(sim, shop, 'orders')[5]['id']}/refunds",
-        json={"amount": "3.00"},
-    )
-    return {kind: records(sim, shop, kind) for kind in KINDS}
+    sim.post(f"/_control/shops/{shop}/orders", json={"customer_id": buyer.rsplit("/", 1)[1]})
+    # On orders that have a customer, so that customer's totals must follow.
+    owned = [o for o in orders if o["customer"]]
+    sim.post(f"/_control/shops/{shop}/orders/{owned[5]['id']}/refunds", json={"amount": "3.00"})
+    sim.post(f"/_control/shops/{shop}/orders/{owned[7]['id']}/cancel", json={})
+    sim.delete(f"/_control/shops/{shop}/orders/{owned[9]['id']}")
+    out = {kind: records(sim, shop, kind) for kind in KINDS}
+    out["rest_customers"] = rest_customers(sim, shop, token)
+    return out
+
+
+def rest_customers(sim, shop, token) -> list[dict]:
+    """Every customer through REST, paged by `since_id` (Shopify's REST Admin API)."""
+    out, since = [], 0
+    while True:
+        r = sim.get(
+            f"/{shop}/admin/api/2026-10/customers.json",
+            params={"limit": 250, "since_id": since},
+            headers={"X-Shopify-Access-Token": token},
+        )
+        assert r.status_code == 200, r.text
+        page = r.json()["customers"]
+        if not page:
+            return out
+        out += page
+        since = page[-1]["id"]
+
+
+def expected_totals(orders) -> dict[str, tuple[int, Decimal, set]]:
+    """customer gid → (orders counted, amount spent, ids of those orders), from the orders."""
+    out: dict = defaultdict(lambda: (0, Decimal(0), set()))
+    for o in orders:
+        if not o["customer"] or o["test"] or o["closedAt"]:
+            continue
+        count, spent, ids = out[o["customer"]["id"]]
+        out[o["customer"]["id"]] = (
+            count + 1,
+            spent + money(o["currentTotalPriceSet"]),
+            ids | {o["admin_graphql_api_id"]},
+        )
+    return out
 
 
 def test_every_object_in_the_store_has_its_own_id(store):
     seen = defaultdict(list)
-    for kind, recs in store.items():
+    for kind in KINDS:
+        recs = store[kind]
         assert len(recs) >= PROFILE[kind]
         for rec in recs:
             walk(rec, seen, f"{kind}/{rec['id']}")
@@ -156,3 +204,97 @@ def test_checkout_totals_add_up(store):
         assert money(c["totalPriceSet"]) == (
             money(c["subtotalPriceSet"]) + money(c["totalTaxSet"]) - money(c["totalDiscountSet"])
         ), c["id"]
+
+
+def test_customer_totals_add_up_to_their_orders(store):
+    expected = expected_totals(store["orders"])
+    rest = {c["admin_graphql_api_id"]: c for c in store["rest_customers"]}
+    assert len(rest) == len(store["customers"])
+    counts = set()
+    for c in store["customers"]:
+        gid = c["admin_graphql_api_id"]
+        count, spent, ids = expected[gid]
+        counts.add(count)
+        assert int(c["numberOfOrders"]) == count, gid
+        assert Decimal(c["amountSpent"]["amount"]) == spent, gid
+        assert c["amountSpent"]["currencyCode"] == "USD"
+        if count:
+            assert c["lastOrder"]["id"] == max(ids, key=lambda i: int(i.rsplit("/", 1)[1]))
+        else:
+            assert c["lastOrder"] is None
+        assert rest[gid]["orders_count"] == count, gid
+        assert Decimal(rest[gid]["total_spent"]) == spent, gid
+        last = rest[gid]["last_order_id"]
+        assert last == (int(c["lastOrder"]["id"].rsplit("/", 1)[1]) if count else None)
+    # Varied: customers who never ordered, and customers with many orders.
+    assert 0 in counts and max(counts) >= 5
+    # Guest checkouts exist too.
+    assert any(o["customer"] is None for o in store["orders"])
+
+
+def test_customer_totals_move_when_orders_are_placed_refunded_marked_test_or_moved(sim, receiver):
+    shop = "integrity-totals.myshopify.com"
+    r = sim.post("/_control/shops", json={"domain": shop, **PROFILE, "orders": 300})
+    assert r.status_code == 201, r.text
+    token = install(sim, shop)["access_token"]
+    path = f"/ok/{shop}/summary"
+    subscribe(sim, shop, token, "CUSTOMERS_PURCHASING_SUMMARY", receiver.url + path)
+    orders = records(sim, shop, "orders")
+    gid = next(o["customer"]["id"] for o in orders if o["customer"] and not o["test"])
+    cid = gid.rsplit("/", 1)[1]
+    query = """query($id: ID!) { customer(id: $id) {
+        numberOfOrders amountSpent { amount currencyCode } lastOrder { id } canDelete } }"""
+
+    def totals():
+        via_control = sim.get(f"/_control/shops/{shop}/customers/{cid}").json()
+        via_graphql = gql(sim, shop, token, query, {"id": gid}).json()["data"]["customer"]
+        assert via_graphql["numberOfOrders"] == via_control["numberOfOrders"]
+        assert via_graphql["amountSpent"] == via_control["amountSpent"]
+        assert via_graphql["lastOrder"] == via_control["lastOrder"]
+        assert via_graphql["canDelete"] is False
+        expected = expected_totals(records(sim, shop, "orders"))[gid]
+        assert (
+            int(via_control["numberOfOrders"]),
+            Decimal(via_control["amountSpent"]["amount"]),
+        ) == expected[:2]
+        return (
+            int(via_control["numberOfOrders"]),
+            Decimal(via_control["amountSpent"]["amount"]),
+            via_control,
+        )
+
+    count, spent, _ = totals()
+    placed = sim.post(f"/_control/shops/{shop}/orders", json={"customer_id": cid}).json()
+    price = money(placed["currentTotalPriceSet"])
+    assert price > 0
+    count2, spent2, cust = totals()
+    assert (count2, spent2) == (count + 1, spent + price)
+    assert cust["lastOrder"]["id"] == placed["admin_graphql_api_id"]
+    summary = json.loads(receiver.wait(path)[0]["body"])
+    assert summary["customerId"] == gid and summary["numberOfOrders"] == count + 1
+    assert Decimal(summary["amountSpent"]["amount"]) == spent + price
+    assert summary["lastOrderId"] == placed["admin_graphql_api_id"]
+
+    sim.post(f"/_control/shops/{shop}/orders/{placed['id']}/refunds", json={"amount": "5.00"})
+    assert totals()[:2] == (count + 1, spent + price - Decimal("5.00"))
+    # A test order is not counted; marking the new order as one takes it out again.
+    sim.patch(f"/_control/shops/{shop}/orders/{placed['id']}", json={"test": True})
+    assert totals()[:2] == (count, spent)
+    # Moving an order to another customer moves its total with it.
+    other = next(
+        o["customer"]["id"] for o in orders if o["customer"] and o["customer"]["id"] != gid
+    )
+    other_id = other.rsplit("/", 1)[1]
+
+    def other_totals():
+        c = sim.get(f"/_control/shops/{shop}/customers/{other_id}").json()
+        return int(c["numberOfOrders"]), Decimal(c["amountSpent"]["amount"])
+
+    before = other_totals()
+    sim.patch(
+        f"/_control/shops/{shop}/orders/{placed['id']}",
+        json={"test": False, "customer_id": other_id},
+    )
+    assert totals()[:2] == (count, spent)
+    assert other_totals() == (before[0] + 1, before[1] + price - Decimal("5.00"))
+    assert other_totals() == expected_totals(records(sim, shop, "orders"))[other][:2]

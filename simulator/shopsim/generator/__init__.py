@@ -11,7 +11,8 @@ get `base(kind) + slot × 10**15 + index × per + j + 1` from `sub_num`: each sl
 kind of inner object, `per` bounds how many a record has, so every number in a store is
 unique across all types (the per-shop offset stays below 10**15).
 
-The record builders live in one mixin per family (`people`, `orders`, `catalog`, `carts`).
+The record builders live in one mixin per family (`people`, `orders`, `catalog`, `carts`);
+`owners` assigns orders to customers so that either side can be found from the other.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from datetime import UTC, datetime
 from shopsim.generator.carts import CartsMixin
 from shopsim.generator.catalog import CatalogMixin
 from shopsim.generator.orders import OrdersMixin
+from shopsim.generator.owners import Owners
 from shopsim.generator.people import PeopleMixin
 from shopsim.records import _BASE_DIGIT, END, SPAN, Ref, _mix, iso_ts
 
@@ -43,6 +45,8 @@ class Generator(PeopleMixin, OrdersMixin, CatalogMixin, CartsMixin):
         self.loader = loader or (lambda kind, index: None)
         self.handle = domain.split(".")[0]
         self._line_templates: dict = {}
+        # Which customer placed which order, both ways (customers' totals add up, owners).
+        self.owners = Owners(self.shop_key, counts.get("orders", 0), counts.get("customers", 0))
 
     # ids and stamps -------------------------------------------------------------
     def num(self, kind: str, index: int) -> int:

@@ -11,6 +11,11 @@ FIN_STATES = ("PAID", "PAID", "PAID", "PENDING", "PARTIALLY_REFUNDED", "AUTHORIZ
 FULFIL_MODES = ("none", "partial", "full", "full")
 
 
+def unit_price(pi: int) -> float:
+    """The price of every variant of generated product `pi` (catalog uses the same rule)."""
+    return 10 + (pi * 7) % 90 + 0.99
+
+
 class OrdersMixin:
     """Orders and the line items orders, checkouts and carts share."""
 
@@ -21,7 +26,10 @@ class OrdersMixin:
         rb = r._randbelow
         pi = rb(pcount)
         vj = rb(len(SIZES))
-        qty = 1 + rb(3)
+        return self._line_of(pi, vj, 1 + rb(3), num, typename)
+
+    def _line_of(self, pi: int, vj: int, qty: int, num: int, typename: str) -> dict:
+        """Line `num`: `qty` of product `pi`'s variant `vj`."""
         key = (typename, pi, vj)
         base = self._line_templates.get(key)
         if base is None:
@@ -36,7 +44,7 @@ class OrdersMixin:
 
     def _line_template(self, typename: str, pi: int, vj: int) -> dict:
         adj, noun, _ = PRODUCT_WORDS[pi % len(PRODUCT_WORDS)]
-        price = 10 + (pi * 7) % 90 + 0.99
+        price = unit_price(pi)
         vnum = self.sub_num("products", 1, pi, vj, 8)  # the product's own variant
         sku = f"{noun[:3].upper()}-{pi}-{SIZES[vj]}"
         return {
@@ -66,18 +74,36 @@ class OrdersMixin:
             "_price": price,
         }
 
-    def _orders(self, i: int) -> dict:
+    def _order_head(self, i: int):
+        """The draws that fix order `i`'s money and states, shared by `_orders` and `purchase`.
+
+        Returns (rng, line specs (product, size, quantity), subtotal, discount code, discount,
+        tax, total, roll, financial status, fulfilment mode); the rng continues from there.
+        """
         r = self.rng("orders", i)
         rb = r._randbelow  # see _line
-        created, updated = self.iso_stamps("orders", i)
-        num = self.num("orders", i)
         ccount = self.counts.get("customers", 0)
-        ci = rb(ccount) if ccount and r.random() < 0.92 else None
-        cur = self.currency
-        lines = [
-            self._line(r, self.sub_num("orders", 1, i, j, 20), "LineItem") for j in range(1 + rb(4))
-        ]
-        subtotal = sum(li["_price"] * li["quantity"] for li in lines)
+        # These draws picked the customer before `owners` did (it must be invertible); they
+        # stay so that every later draw, and so every other field, is what it was.
+        if ccount and r.random() < 0.92:
+            rb(ccount)
+        pcount = max(self.counts.get("products", 1), 1)
+        # (product, size, quantity) per line: rb(pcount), rb(4), 1 + rb(3) inlined (the same
+        # draws: getrandbits(n.bit_length()) until one is below n), the hottest draws here.
+        gb, kp = r.getrandbits, pcount.bit_length()
+        specs = []
+        for _ in range(1 + rb(4)):
+            pi = gb(kp)
+            while pi >= pcount:
+                pi = gb(kp)
+            vj = gb(3)
+            while vj >= 4:
+                vj = gb(3)
+            q = gb(2)
+            while q >= 3:
+                q = gb(2)
+            specs.append((pi, vj, 1 + q))
+        subtotal = sum(unit_price(pi) * qty for pi, _, qty in specs)
         code = DISCOUNTS[rb(len(DISCOUNTS))] if r.random() < 0.25 else None
         discount = round(subtotal * 0.1, 2) if code else 0.0
         tax = round((subtotal - discount) * 0.13, 2)
@@ -86,6 +112,31 @@ class OrdersMixin:
         cancelled = roll < 0.05
         fin = "REFUNDED" if cancelled else FIN_STATES[rb(6)]
         fulfil_mode = "none" if cancelled else FULFIL_MODES[rb(4)]
+        return r, specs, subtotal, code, discount, tax, total, roll, fin, fulfil_mode
+
+    def purchase(self, i: int) -> tuple[bool, int]:
+        """(test, current total in cents) of generated order `i`, without building it."""
+        _, _, _, _, _, _, total, roll, fin, _ = self._order_head(i)
+        if fin in ("PARTIALLY_REFUNDED", "REFUNDED"):
+            # As add_refund computes it: the refund's amount as written, then the total left.
+            refunded = float(f"{total if fin == 'REFUNDED' else round(total / 3, 2):.2f}")
+            current = f"{max(total - refunded, 0):.2f}"
+        else:
+            current = f"{total:.2f}"
+        return roll > 0.97, int(current.replace(".", ""))
+
+    def _orders(self, i: int) -> dict:
+        r, specs, subtotal, code, discount, tax, total, roll, fin, fulfil_mode = self._order_head(i)
+        rb = r._randbelow  # see _line
+        created, updated = self.iso_stamps("orders", i)
+        num = self.num("orders", i)
+        ci = self.owners.customer_of(i)
+        cur = self.currency
+        lines = [
+            self._line_of(pi, vj, qty, self.sub_num("orders", 1, i, j, 20), "LineItem")
+            for j, (pi, vj, qty) in enumerate(specs)
+        ]
+        cancelled = roll < 0.05
         first, last = FIRST[rb(len(FIRST))], LAST[rb(len(LAST))]
         addr = self.address(r, first, last, self.sub_num("orders", 2, i))
         rec = {

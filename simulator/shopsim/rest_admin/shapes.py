@@ -1,8 +1,9 @@
 """REST resource shapes beyond the webhook payloads (`shopsim.payloads`), from the same records.
 
 REST list and webhook bodies share their shapes (PLATFORM §10); what REST adds is here:
-customers keep `tags` and the two marketing-consent objects (webhook payloads dropped them
-in 2025-01, the REST resource still carries them), abandoned checkouts keep their numeric
+customers keep `tags`, the two marketing-consent objects and the purchase summary
+(`orders_count`, `total_spent`, `last_order_id`, `last_order_name`; webhook payloads dropped
+them in 2025-01, the REST resource still carries them), abandoned checkouts keep their numeric
 `id` (REST pages by it), collects and transactions have no webhook payload of their own,
 smart collections add `rules` and `disjunctive`.
 """
@@ -21,6 +22,13 @@ def customer(rec: dict, currency: str) -> dict:
     out["email_marketing_consent"] = payloads.email_consent(rec)["email_marketing_consent"]
     sms = payloads.sms_consent(rec)["sms_marketing_consent"]
     out["sms_marketing_consent"] = sms if rec.get("phone") else None
+    # The REST resource still carries the purchase summary (webhooks moved it to
+    # customers/purchasing_summary in 2025-01): test and archived orders aren't counted.
+    out["orders_count"] = int(rec.get("numberOfOrders") or 0)
+    out["total_spent"] = (rec.get("amountSpent") or {}).get("amount") or "0.00"
+    last = rec.get("lastOrder")
+    out["last_order_id"] = payloads.num(last.get("id")) if last is not None else None
+    out["last_order_name"] = last.get("name") if last is not None else None
     return out
 
 
