@@ -85,7 +85,9 @@ def test_restart_keeps_tokens_and_data_and_reset_wipes_them(state_file):
     try:
         after = gql(sim, SHOP, token, QUERY)
         assert after.status_code == 200, after.text  # the old token still works
-        assert after.json() == before
+        # The data, not the cost extension: the rate-limit bucket is not state (it starts
+        # full after a restart, as it refills with time anyway).
+        assert after.json()["data"] == before["data"]
         emails = [c["email"] for c in after.json()["data"]["customers"]["nodes"]]
         assert "kept@example.com" in emails
         assert str(deleted) not in str(after.json())
