@@ -12,7 +12,10 @@ operations and webhook retries in flight are not kept (a restart is like Shopify
 an in-flight job: the app's poll sees the operation gone and starts again).
 
 Format: a pickle of plain data only (dicts, lists, sets, strings, numbers), read back by
-an unpickler that refuses every class, so a state file cannot run code. Pickle because
+an unpickler that refuses every class, so a state file cannot run code. A record's
+pointer to another record (`records.Ref`, e.g. an order's customer) is written as a
+persistent id `("ref", kind, index, num)` and rebuilt against its own shop on load; each
+shop is pickled on its own for that reason. Pickle because
 it is the fastest way to round-trip sets, tuple keys and int keys that JSON would need
 converting. Written to a temporary file in the same directory and renamed over the old
 one, so a crash mid-write leaves the previous state intact.
@@ -30,11 +33,12 @@ import tempfile
 from pathlib import Path
 
 from shopsim.config import Profile, Settings
+from shopsim.records import Ref
 from shopsim.store import Faults, Registry, Shop
 
 log = logging.getLogger("shopsim.persist")
 
-VERSION = 1
+VERSION = 2  # 2: shops pickled one by one, record pointers as persistent ids
 SAVE_EVERY = 1.0  # seconds between checks for changes to write
 # Plain attributes of a Shop copied as they are; tables, faults and the profile are special.
 FIELDS = (
@@ -59,6 +63,43 @@ FIELDS = (
 class _PlainUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         raise pickle.UnpicklingError(f"state files hold plain data only, not {module}.{name}")
+
+
+class _RefPickler(pickle.Pickler):
+    """Writes a `Ref` as its coordinates: a Ref holds its shop's loader, which is not data."""
+
+    def persistent_id(self, obj):
+        if isinstance(obj, Ref):
+            return ("ref", obj.kind, obj.index, obj.num)
+        return None
+
+
+class _LateLoader:
+    """The loader of refs read before their shop exists; pointed at the shop once built."""
+
+    def __init__(self):
+        self.target = None
+
+    def __call__(self, kind: str, index: int):
+        return self.target(kind, index) if self.target is not None else None
+
+
+class _ShopUnpickler(_PlainUnpickler):
+    def __init__(self, raw: bytes, loader: _LateLoader):
+        super().__init__(io.BytesIO(raw))
+        self.loader = loader
+
+    def persistent_load(self, pid):
+        if isinstance(pid, tuple) and len(pid) == 4 and pid[0] == "ref":
+            _, kind, index, num = pid
+            return Ref(str(kind), int(index), int(num), self.loader)
+        raise pickle.UnpicklingError(f"unknown persistent id in a state file: {pid!r}")
+
+
+def _shop_bytes(shop: Shop) -> bytes:
+    buf = io.BytesIO()
+    _RefPickler(buf, protocol=5).dump(shop_state(shop))
+    return buf.getvalue()
 
 
 def shop_state(shop: Shop) -> dict:
@@ -86,8 +127,7 @@ def restore_shop(settings: Settings, state: dict) -> Shop:
     for kind, saved in state["tables"].items():
         table = shop.tables.get(kind)
         if table is not None:
-            table.next_index = saved["next_index"]
-            table.overrides = saved["overrides"]
+            table.restore(saved["next_index"], saved["overrides"])
     shop.faults = Faults(**{k: v for k, v in state["faults"].items() if hasattr(Faults(), k)})
     for name in FIELDS:
         if name in state:
@@ -99,7 +139,7 @@ def dump(registry: Registry) -> bytes:
     """The whole registry as bytes; retried if a request changes a shop mid-copy."""
     for _ in range(5):
         try:
-            shops = [shop_state(s) for s in list(registry.shops.values())]
+            shops = [_shop_bytes(s) for s in list(registry.shops.values())]
             return pickle.dumps({"version": VERSION, "shops": shops}, protocol=5)
         except RuntimeError:  # "dictionary changed size during iteration": copy again
             continue
@@ -131,8 +171,10 @@ def load(registry: Registry, path: Path) -> int:
     data = _PlainUnpickler(io.BytesIO(raw)).load()
     if not isinstance(data, dict) or data.get("version") != VERSION:
         raise ValueError(f"{path} is not a shopsim state file of version {VERSION}")
-    for state in data["shops"]:
-        shop = restore_shop(registry.settings, state)
+    for raw_shop in data["shops"]:
+        loader = _LateLoader()
+        shop = restore_shop(registry.settings, _ShopUnpickler(raw_shop, loader).load())
+        loader.target = shop.gen.loader
         registry.shops[shop.domain] = shop
     return len(data["shops"])
 

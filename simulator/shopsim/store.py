@@ -147,6 +147,17 @@ class Table:
         if self.kind == "orders":
             self._own(index, None)
 
+    def restore(self, next_index: int, overrides: dict[int, dict | None]) -> None:
+        """Take saved run-time state back (persist.py), rebuilding the orders' owner index."""
+        self.next_index = next_index
+        self.overrides = overrides
+        self.by_customer, self.owner = {}, {}
+        self.version += 1
+        if self.kind == "orders":
+            for index, rec in overrides.items():
+                if rec is not None:
+                    self._own(index, self.shop.customer_index(rec.get("customer")))
+
     def editable(self, index: int) -> dict | None:
         """A private deep copy of a record, to change and `put` back."""
         rec = self.get(index)

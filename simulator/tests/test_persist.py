@@ -74,6 +74,11 @@ def test_restart_keeps_tokens_and_data_and_reset_wipes_them(state_file):
         ).json()
         deleted = sim.get(f"/_control/shops/{SHOP}/customers").json()["records"][0]["id"]
         assert sim.delete(f"/_control/shops/{SHOP}/customers/{deleted}").status_code == 200
+        buyer = str(created["id"]).rsplit("/", 1)[-1]
+        placed = sim.post(f"/_control/shops/{SHOP}/orders", json={"customer_id": buyer})
+        assert placed.status_code in (200, 201), placed.text
+        buyer_before = sim.get(f"/_control/shops/{SHOP}/customers/{buyer}").json()
+        assert buyer_before["numberOfOrders"] in (1, "1")
         sim.post(f"/_control/shops/{SHOP}/faults", json={"bulk": {"mode": "stuck"}})
         before = gql(sim, SHOP, token, QUERY).json()
         summary_before = sim.get(f"/_control/shops/{SHOP}").json()
@@ -95,6 +100,10 @@ def test_restart_keeps_tokens_and_data_and_reset_wipes_them(state_file):
         summary = sim.get(f"/_control/shops/{SHOP}").json()
         assert summary["installed"] is True
         assert summary["counts"] == summary_before["counts"]
+        # A run-time order still counts for its buyer (the owner index is rebuilt on load).
+        buyer_after = sim.get(f"/_control/shops/{SHOP}/customers/{buyer}").json()
+        assert buyer_after["numberOfOrders"] == buyer_before["numberOfOrders"]
+        assert buyer_after["amountSpent"] == buyer_before["amountSpent"]
         assert summary["faults"]["bulk"] == {"mode": "stuck"}
         assert "will now stay CREATED" in sim.get(f"/_admin/{SHOP}").text
     finally:
