@@ -21,6 +21,27 @@
     if (root) root.innerHTML = "";
   }
   window.shoplinkCloseDrawer = closeDrawer;
+  // Live updates (ADR 0055): a page with an event stream (hx-ext="sse") refreshes parts on
+  // their events; while the stream is not open (refused, dropped, no server push) the
+  // same parts poll. shoplinkLive() says which.
+  var live = false;
+  window.shoplinkLive = function () { return live; };
+  document.body.addEventListener("htmx:sseOpen", function () { live = true; });
+  document.body.addEventListener("htmx:sseError", function () { live = false; });
+  // A part with an open menu or a request in flight is not replaced under the user's
+  // hand; it is marked stale and its next poll refreshes it.
+  window.shoplinkIdle = function (el) {
+    if (el.querySelector(".menu-list:not([hidden]), .htmx-request")) {
+      el.dataset.stale = "1";
+      return false;
+    }
+    return true;
+  };
+  window.shoplinkPoll = function (el) {
+    if (document.visibilityState !== "visible") return false;
+    if (live && !el.dataset.stale) return false;
+    return window.shoplinkIdle(el);
+  };
   document.body.addEventListener("closeDrawer", closeDrawer);
   document.addEventListener("keydown", function (evt) {
     if (evt.key === "Escape") {
