@@ -169,10 +169,12 @@ SHOPIFY_BULK_REPOLL_SECONDS = env_int("SHOPIFY_BULK_REPOLL_SECONDS", 15)
 SHOPIFY_SYNC_LEASE_SECONDS = env_int("SHOPIFY_SYNC_LEASE_SECONDS", 300)
 # Live updates of the Integrations page (ADR 0055): event streams per web process (each
 # holds one of gunicorn's threads; past this the page polls), a stream's life in seconds
-# (the browser then reconnects), and how often a stream reads what changed.
+# (the browser then reconnects), how often a stream reads what changed, and how long a
+# quiet stream waits before a heartbeat (a write is what finds a closed tab).
 LIVE_MAX_STREAMS = env_int("LIVE_MAX_STREAMS", 2)
 LIVE_STREAM_SECONDS = env_int("LIVE_STREAM_SECONDS", 40)
 LIVE_TICK_SECONDS = float(env_str("LIVE_TICK_SECONDS", "1"))
+LIVE_HEARTBEAT_SECONDS = env_int("LIVE_HEARTBEAT_SECONDS", 10)
 
 # --- Email: invitations to projects. SMTP in production; the dev settings print to the console.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -15,7 +15,8 @@ writer must remember. Two indexed queries per tick and stream (bench/live.py).
 
 Streams hold a server thread (gunicorn gthread), so each process admits at most
 ``LIVE_MAX_STREAMS``; a refused one gets 503 and the page falls back to polling. A stream
-ends after ``LIVE_STREAM_SECONDS`` (±15 s, so tabs do not reconnect in step); the
+ends after ``LIVE_STREAM_SECONDS`` (±35 %, at most ±15 s, so tabs do not reconnect in
+step); a heartbeat comment every ``LIVE_HEARTBEAT_SECONDS`` finds a closed tab. The
 browser reconnects with ``Last-Event-ID``, from which the next stream knows what the
 tab has already seen.
 """
@@ -76,10 +77,10 @@ STORE_FIELDS = (
     "last_failure",
 )
 ENTITY_FIELDS = ("store_id", "entity", "state", "done", "total", "last_synced_at", "failure")
-HEARTBEAT_SECONDS = 10
 # The browser waits this long before reconnecting after a stream ends.
 RETRY_MS = 1000
-JITTER_SECONDS = 15
+# Stream lives vary by up to this share (at most 15 s), so tabs do not reconnect in step.
+JITTER = 0.35
 
 
 def fingerprints(project_id: int) -> dict[int, str]:
@@ -170,9 +171,8 @@ class Stream:
         self.since = since
         self.closed = False
         lifetime = settings.LIVE_STREAM_SECONDS
-        self.ends_at = time.monotonic() + max(
-            5.0, lifetime + random.uniform(-JITTER_SECONDS, JITTER_SECONDS)
-        )
+        spread = min(15.0, JITTER * lifetime)
+        self.ends_at = time.monotonic() + max(2.0, lifetime + random.uniform(-spread, spread))
 
     def __iter__(self) -> Iterator[bytes]:
         return self.events()
@@ -195,7 +195,7 @@ class Stream:
                 body = "".join(f"event: store-{pk}\ndata: {pk}\n\n" for pk in moved)
                 yield f"{body}id: {token(seen)}\n\n".encode()
                 quiet_since = time.monotonic()
-            elif time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
+            elif time.monotonic() - quiet_since >= settings.LIVE_HEARTBEAT_SECONDS:
                 # A comment: keeps proxies from timing out and finds a closed tab.
                 yield b": still here\n\n"
                 quiet_since = time.monotonic()

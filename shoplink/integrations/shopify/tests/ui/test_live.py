@@ -138,12 +138,15 @@ def test_streams_per_process_are_bounded_and_freed_on_close(admin_client, fast, 
     assert live.SLOTS.open == 0
 
 
-def test_a_stream_ends_on_its_own(admin_client, settings, store):
-    settings.LIVE_TICK_SECONDS = 0.5
-    settings.LIVE_STREAM_SECONDS = -100  # the floor: five seconds
+def test_a_stream_ends_on_its_own_with_heartbeats_meanwhile(admin_client, settings, store):
+    settings.LIVE_TICK_SECONDS = 0.1
+    settings.LIVE_HEARTBEAT_SECONDS = 1
+    settings.LIVE_STREAM_SECONDS = -100  # the floor: two seconds
     _response, chunks = open_stream(admin_client)
-    parts = list(chunks)
-    assert 1 <= len(parts) <= 4  # the opening id, heartbeats at most every 10 s
+    parts = [chunk.decode() for chunk in chunks]
+    assert parts[0].startswith("retry:")
+    assert parts[1:] and all(part == ": still here\n\n" for part in parts[1:])
+    assert len(parts) <= 4
 
 
 def test_only_project_admins_may_listen(editor_client, viewer_client, client):
