@@ -79,6 +79,8 @@ STORE_FIELDS = (
 ENTITY_FIELDS = ("store_id", "entity", "state", "done", "total", "last_synced_at", "failure")
 # The browser waits this long before reconnecting after a stream ends.
 RETRY_MS = 1000
+# A store that moved is announced again this long after (see Stream.events).
+TRAILING_SECONDS = 1.5
 # Stream lives vary by up to this share (at most 15 s), so tabs do not reconnect in step.
 JITTER = 0.35
 
@@ -142,11 +144,12 @@ def changed(before: dict[int, str], after: dict[int, str]) -> list[int]:
 
 
 class StreamSlots:
-    """At most ``limit`` open streams in this process (each holds a server thread)."""
+    """At most ``LIVE_MAX_STREAMS`` open streams in this process (each holds a thread)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.open = 0
+        self.stop = threading.Event()  # set by stop_all: every stream ends at once
 
     def take(self) -> bool:
         with self._lock:
@@ -161,6 +164,18 @@ class StreamSlots:
 
 
 SLOTS = StreamSlots()
+
+
+def stop_all(timeout: float = 5.0) -> bool:
+    """End every open stream of this process now and wait until the server has closed
+    them (a shutdown, or a browser test's end); return whether all closed in time.
+    Browsers reconnect to whichever process serves them next."""
+    SLOTS.stop.set()
+    deadline = time.monotonic() + timeout
+    while SLOTS.open and time.monotonic() < deadline:
+        time.sleep(0.02)
+    SLOTS.stop.clear()
+    return SLOTS.open == 0
 
 
 class Stream:
@@ -186,10 +201,22 @@ class Stream:
         # An id-only message: the browser keeps it as Last-Event-ID for its reconnect.
         yield f"{head}id: {token(seen)}\n\n".encode()
         quiet_since = time.monotonic()
+        # Each store that moved is announced once more a little later: writes coalesced
+        # by a throttle (Last webhook moves at most once a second, inbox.note_arrival)
+        # leave nothing behind in the fragments fetched on the first announcement.
+        trailing: dict[int, float] = {}
         while not self.closed and time.monotonic() < self.ends_at:
-            time.sleep(settings.LIVE_TICK_SECONDS)
+            if SLOTS.stop.wait(settings.LIVE_TICK_SECONDS):
+                return
             now = fingerprints(self.project_id)
             moved = changed(seen, now)
+            clock_now = time.monotonic()
+            due = [pk for pk, at in trailing.items() if at <= clock_now and pk not in moved]
+            for pk in moved:
+                trailing[pk] = clock_now + TRAILING_SECONDS
+            for pk in due:
+                del trailing[pk]
+            moved = sorted(set(moved) | {pk for pk in due if pk in now})
             if moved:
                 seen = now
                 body = "".join(f"event: store-{pk}\ndata: {pk}\n\n" for pk in moved)

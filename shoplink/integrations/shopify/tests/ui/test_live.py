@@ -29,6 +29,7 @@ def fast(settings):
     settings.LIVE_TICK_SECONDS = 0.02
     settings.LIVE_STREAM_SECONDS = 5
     settings.LIVE_MAX_STREAMS = 2
+    settings.LIVE_HEARTBEAT_SECONDS = 60
 
 
 @pytest.fixture
@@ -69,6 +70,9 @@ def test_background_changes_become_events_for_their_store_only(admin_client, fas
     ShopifyStore.objects.filter(pk=store.pk).update(last_webhook_at=clock.now())
     moved = next(chunks).decode()
     assert f"event: store-{store.pk}\n" in moved and f"store-{other.pk}" not in moved
+    # Once more a moment later, for writes a throttle coalesced (nothing changed since).
+    again = next(chunks).decode()
+    assert again.startswith(f"event: store-{store.pk}\n") and f"store-{other.pk}" not in again
     # Sync progress on an entity row, as a worker writes it.
     EntitySync.objects.create(store=other, entity="customers", state=EntityState.SYNCING, done=5)
     moved = next(chunks).decode()
@@ -147,6 +151,16 @@ def test_a_stream_ends_on_its_own_with_heartbeats_meanwhile(admin_client, settin
     assert parts[0].startswith("retry:")
     assert parts[1:] and all(part == ": still here\n\n" for part in parts[1:])
     assert len(parts) <= 4
+
+
+def test_stop_all_ends_open_streams(admin_client, fast, store):
+    response, chunks = open_stream(admin_client)
+    next(chunks)
+    live.SLOTS.stop.set()
+    assert list(chunks) == []  # the stream ends at once
+    live.SLOTS.stop.clear()
+    response.close()
+    assert live.stop_all(timeout=1) is True
 
 
 def test_only_project_admins_may_listen(editor_client, viewer_client, client):
