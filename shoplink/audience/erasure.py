@@ -46,7 +46,8 @@ def release_source_contacts(
     "Only from this source": imported by it after ``connected_at``, on no list but the
     source's own, and not in ``used_elsewhere`` (contact ids the caller knows are used,
     e.g. with events from anywhere else). A contact that existed before, or that the
-    project uses elsewhere, keeps its own data and becomes independent.
+    project uses elsewhere, keeps its own data and becomes independent: it loses the
+    source's fields, its source id (``external_id``) among them.
     """
     ours = Contact.objects.filter(project=project, source=source)
     own_list = [own_list_id] if own_list_id else []
@@ -69,7 +70,17 @@ def release_source_contacts(
             k: v for k, v in (contact.attributes or {}).items() if not k.startswith(prefix)
         }
     Contact.objects.bulk_update(list(kept), ["attributes"], batch_size=500)
-    kept.update(source="", source_created_at=None, source_updated_at=None, deleted_in_source=False)
+    # The kept contact's ``external_id`` is the source's own id for that person (that is how
+    # the source found it, D4), so it goes with the other source fields: a later connect of
+    # the same store starts fresh (D30) and creates its own contact instead of merging the
+    # source's data back into one the project now owns.
+    kept.update(
+        source="",
+        external_id=None,
+        source_created_at=None,
+        source_updated_at=None,
+        deleted_in_source=False,
+    )
     Consent.objects.filter(contact_id__in=keep_ids).update(
         source_state="", opt_in_level="", collected_from=""
     )

@@ -10,6 +10,7 @@ filtered list.
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
@@ -41,9 +42,20 @@ def _page(request, qs):
 
 def _querystring(params: dict[str, str]) -> str:
     """The active filters as a query string for the pager links (without ``page``)."""
-    from urllib.parse import urlencode
-
     return urlencode({k: v for k, v in params.items() if v})
+
+
+def _list_context(request, tab: str, model, qs, params: dict[str, str], **extra) -> dict:
+    """What every list page shows: one page of ``qs``, its filters and the store picker."""
+    return {
+        "page": _page(request, qs),
+        "filters": params,
+        "qs": _querystring(params),
+        "stores": queries.sources(request.project, model),
+        "nav": "commerce",
+        "tab": tab,
+        **extra,
+    }
 
 
 @project_role_required(Role.VIEWER)
@@ -61,16 +73,15 @@ def order_list(request):
         until=_date(p["until"]),
     )
     financial, fulfillment = queries.order_statuses(request.project)
-    context = {
-        "page": _page(request, queries.list_orders(request.project, f)),
-        "filters": p,
-        "qs": _querystring(p),
-        "stores": queries.sources(request.project, Order),
-        "financial_statuses": financial,
-        "fulfillment_statuses": fulfillment,
-        "nav": "commerce",
-        "tab": "orders",
-    }
+    context = _list_context(
+        request,
+        "orders",
+        Order,
+        queries.list_orders(request.project, f),
+        p,
+        financial_statuses=financial,
+        fulfillment_statuses=fulfillment,
+    )
     return render_page(
         request, "commerce/orders.html", context, fragment="commerce/_orders_table.html"
     )
@@ -98,14 +109,9 @@ def order_detail(request, order_id: int):
 def product_list(request):
     p = _params(request, "q", "store", "status")
     f = queries.ProductFilter(q=p["q"], store=p["store"], status=p["status"])
-    context = {
-        "page": _page(request, queries.list_products(request.project, f)),
-        "filters": p,
-        "qs": _querystring(p),
-        "stores": queries.sources(request.project, Product),
-        "nav": "commerce",
-        "tab": "products",
-    }
+    context = _list_context(
+        request, "products", Product, queries.list_products(request.project, f), p
+    )
     return render_page(
         request, "commerce/products.html", context, fragment="commerce/_products_table.html"
     )
@@ -126,14 +132,8 @@ def product_detail(request, product_id: int):
 @project_role_required(Role.VIEWER)
 def collection_list(request):
     p = _params(request, "q", "store")
-    context = {
-        "page": _page(request, queries.list_collections(request.project, p["q"], p["store"])),
-        "filters": p,
-        "qs": _querystring(p),
-        "stores": queries.sources(request.project, Collection),
-        "nav": "commerce",
-        "tab": "collections",
-    }
+    qs = queries.list_collections(request.project, p["q"], p["store"])
+    context = _list_context(request, "collections", Collection, qs, p)
     return render_page(request, "commerce/collections.html", context)
 
 
@@ -167,17 +167,9 @@ def checkout_rows(checkouts, now=None) -> list[dict]:
 def checkout_list(request):
     p = _params(request, "q", "store", "state")
     f = queries.CheckoutFilter(q=p["q"], store=p["store"], state=p["state"])
-    page = _page(request, queries.list_checkouts(request.project, f))
-    context = {
-        "page": page,
-        "rows": checkout_rows(list(page)),
-        "filters": p,
-        "qs": _querystring(p),
-        "stores": queries.sources(request.project, Checkout),
-        "states": queries.CHECKOUT_STATES,
-        "nav": "commerce",
-        "tab": "checkouts",
-    }
+    qs = queries.list_checkouts(request.project, f)
+    context = _list_context(request, "checkouts", Checkout, qs, p, states=queries.CHECKOUT_STATES)
+    context["rows"] = checkout_rows(list(context["page"]))
     return render_page(
         request, "commerce/checkouts.html", context, fragment="commerce/_checkouts_table.html"
     )
@@ -196,12 +188,6 @@ def checkout_detail(request, checkout_id: int):
 @project_role_required(Role.VIEWER)
 def cart_list(request):
     p = _params(request, "q", "store")
-    context = {
-        "page": _page(request, queries.list_carts(request.project, p["q"], p["store"])),
-        "filters": p,
-        "qs": _querystring(p),
-        "stores": queries.sources(request.project, Cart),
-        "nav": "commerce",
-        "tab": "carts",
-    }
+    qs = queries.list_carts(request.project, p["q"], p["store"])
+    context = _list_context(request, "carts", Cart, qs, p)
     return render_page(request, "commerce/carts.html", context)

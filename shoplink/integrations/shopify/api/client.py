@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -275,16 +276,8 @@ class ShopifyClient:
         return data
 
     def _send(self, method: str, url: str, operation: str, **kwargs) -> httpx.Response:
-        try:
+        with transport_errors(operation):
             response = self.http.request(method, url, **kwargs)
-        except httpx.TimeoutException as e:
-            raise ShopifyUnavailable(
-                "Timed out talking to Shopify", operation=operation, code="TIMEOUT"
-            ) from e
-        except httpx.TransportError as e:
-            raise ShopifyUnavailable(
-                "Could not reach Shopify", operation=operation, code="NETWORK_ERROR"
-            ) from e
         if response.status_code in _RETRYABLE_STATUS:
             raise _status_error(response, operation)
         return response
@@ -306,32 +299,41 @@ class ShopifyClient:
                 code="UNTRUSTED_RESULT_URL",
             )
         retry = _Retry()
+        started = False
         while True:
             retry.tried += 1
             try:
-                with self.http.stream("GET", url) as response:
+                with (
+                    transport_errors("bulk_result", target="Shopify's bulk result storage"),
+                    self.http.stream("GET", url) as response,
+                ):
                     if response.status_code != 200:
                         raise _status_error(response, "bulk_result")
-                    yield from _lines(response.iter_bytes())
+                    for line in _lines(response.iter_bytes()):
+                        started = True
+                        yield line
                 return
-            except httpx.TimeoutException as e:
-                if not retry.more():
-                    raise ShopifyUnavailable(
-                        "Timed out downloading a bulk result",
-                        operation="bulk_result",
-                        code="TIMEOUT",
-                    ) from e
-            except httpx.TransportError as e:
-                if not retry.more():
-                    raise ShopifyUnavailable(
-                        "Could not download a bulk result",
-                        operation="bulk_result",
-                        code="NETWORK_ERROR",
-                    ) from e
             except ShopifyUnavailable:
-                if not retry.more():
+                # Once a line has gone out, a retry would hand the caller lines it already
+                # has: it resumes from its own checkpoint instead.
+                if started or not retry.more():
                     raise
             retry.sleep()
+
+
+@contextmanager
+def transport_errors(operation: str, *, target: str = "Shopify") -> Iterator[None]:
+    """Turn httpx's timeouts and connection failures into ShopifyUnavailable (retryable)."""
+    try:
+        yield
+    except httpx.TimeoutException as e:
+        raise ShopifyUnavailable(
+            f"Timed out talking to {target}", operation=operation, code="TIMEOUT"
+        ) from e
+    except httpx.TransportError as e:
+        raise ShopifyUnavailable(
+            f"Could not reach {target}", operation=operation, code="NETWORK_ERROR"
+        ) from e
 
 
 def _lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -365,7 +367,7 @@ def request_token(
     """
     http = http or _http(None)
     url = admin_url(domain, "oauth/access_token")
-    try:
+    with transport_errors(operation):
         response = http.post(
             url,
             content=orjson.dumps(body),
@@ -374,14 +376,6 @@ def request_token(
                 "Accept": "application/json",
             },
         )
-    except httpx.TimeoutException as e:
-        raise ShopifyUnavailable(
-            "Timed out talking to Shopify", operation=operation, code="TIMEOUT"
-        ) from e
-    except httpx.TransportError as e:
-        raise ShopifyUnavailable(
-            "Could not reach Shopify", operation=operation, code="NETWORK_ERROR"
-        ) from e
     if response.status_code >= 500:
         raise _status_error(response, operation)
     payload = _decode(response, operation)

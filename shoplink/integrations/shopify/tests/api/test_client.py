@@ -337,6 +337,55 @@ def test_stream_lines_yields_each_jsonl_line_without_the_token(project):
     assert "X-Shopify-Access-Token" not in seen["headers"]
 
 
+class _BreaksAfter(httpx.SyncByteStream):
+    """A response body that sends some lines, then loses the connection."""
+
+    def __init__(self, sent: bytes):
+        self.sent = sent
+
+    def __iter__(self):
+        yield self.sent
+        raise httpx.ReadError("connection reset")
+
+
+RESULT_URL = "https://storage.googleapis.com/shopify-tiers-assets-prod-us-east1/out/x-final?s=1"
+
+
+@pytest.mark.django_db
+def test_a_download_that_fails_before_any_line_is_retried(project, settings):
+    settings.SHOPIFY_RETRY_BASE_DELAY = 0.001
+    attempts = []
+
+    def handler(request):
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise httpx.ConnectError("refused")
+        return httpx.Response(200, content=b'{"id":"1"}\n')
+
+    client = access.client_for(make_store(project), transport=httpx.MockTransport(handler))
+    assert list(client.stream_lines(RESULT_URL)) == [b'{"id":"1"}']
+    assert len(attempts) == 2
+
+
+@pytest.mark.django_db
+def test_a_download_cut_mid_file_is_not_reread_from_the_start(project, settings):
+    settings.SHOPIFY_RETRY_BASE_DELAY = 0.001
+    attempts = []
+
+    def handler(request):
+        attempts.append(1)
+        return httpx.Response(200, stream=_BreaksAfter(b'{"id":"1"}\n{"id":"2"}\n'))
+
+    client = access.client_for(make_store(project), transport=httpx.MockTransport(handler))
+    got = []
+    with pytest.raises(ShopifyUnavailable) as cut:
+        for line in client.stream_lines(RESULT_URL):
+            got.append(line)
+    # The caller resumes from its checkpoint; a silent re-read would hand it line 1 twice.
+    assert got == [b'{"id":"1"}', b'{"id":"2"}'] and len(attempts) == 1
+    assert cut.value.code == "NETWORK_ERROR"
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "url",

@@ -16,7 +16,8 @@ import httpx
 import pytest
 from graphql import OperationType, parse
 
-from shoplink.audience.services import create_list
+from shoplink.audience.models import Contact
+from shoplink.audience.services import add_to_list, create_list
 from shoplink.integrations.shopify.api import queries
 from shoplink.integrations.shopify.connection import health
 from shoplink.integrations.shopify.jobs.connection import check_all_stores_health
@@ -202,3 +203,51 @@ def test_the_six_hourly_health_check_and_the_30_minute_reconciliation_are_schedu
     assert [t.hour for t in health_runs] == [0, 6, 12, 18]
     assert len(reconcile_runs) == 48
     assert {t.minute for t in reconcile_runs} == {0, 30}
+
+
+def test_a_connect_after_delete_starts_fresh_and_does_not_merge_kept_contacts_back(
+    admin_client, shopify_sim, project, unique_shop, django_capture_on_commit_callbacks
+):
+    """D30: contacts kept as independent lose the Shopify id they were keyed by."""
+    create_shop(shopify_sim, unique_shop, **PROFILE)
+    quiet(shopify_sim, unique_shop)
+
+    def connect_and_import() -> ShopifyStore:
+        connect(admin_client, unique_shop)
+        store = ShopifyStore.objects.get(domain=unique_shop)
+        store.customer_list = create_list(project, f"Customers {store.pk}")
+        store.save()
+        with django_capture_on_commit_callbacks(execute=True):
+            sync.start_sync(store, "initial")
+        assert set(entity_states(store).values()) == {"synced"}
+        return store
+
+    first = connect_and_import()
+    imported = Contact.objects.filter(project=project, source=first.source).order_by("pk")
+    assert imported.count() == PROFILE["customers"]
+    kept, dropped = imported[0], imported[1]
+    shopify_id = kept.external_id
+    newsletter = create_list(project, "Newsletter")
+    add_to_list(newsletter, [kept.pk])  # used elsewhere: Delete keeps it as independent
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            f"/integrations/shopify/stores/{first.pk}/delete/",
+            {"confirm_domain": unique_shop},
+            HTTP_HX_REQUEST="true",
+        )
+    assert not ShopifyStore.objects.filter(pk=first.pk).exists()
+    kept.refresh_from_db()
+    assert (kept.source, kept.external_id) == ("", None)
+    assert not Contact.objects.filter(pk=dropped.pk).exists()
+
+    second = connect_and_import()
+    assert second.pk != first.pk
+    again = Contact.objects.get(project=project, external_id=shopify_id)
+    assert again.pk != kept.pk and again.source == second.source
+    kept.refresh_from_db()
+    assert (kept.source, kept.external_id) == ("", None)
+    assert list(newsletter.memberships.values_list("contact_id", flat=True)) == [kept.pk]
+    assert Contact.objects.filter(project=project, source=second.source).count() == (
+        PROFILE["customers"]
+    )
