@@ -65,13 +65,16 @@ def sync_settings_url(store: ShopifyStore) -> str:
 QUIET_AFTER = dt.timedelta(minutes=2)
 
 
-def sync_progress(store: ShopifyStore) -> dict[str, Any] | None:
+def sync_progress(store: ShopifyStore, running: bool | None = None) -> dict[str, Any] | None:
     """What the card says about a running sync, or None when none runs.
 
     ``line`` reads like "Syncing customers · 1,200 of ~5,000"; ``percent`` is the whole
-    run's share done (entities without a known total count as nothing yet).
+    run's share done (entities without a known total count as nothing yet). ``running``:
+    whether a run is open, when the caller already knows (one query for a whole page).
     """
-    if not SyncRun.objects.filter(store=store, finished_at__isnull=True).exists():
+    if running is None:
+        running = SyncRun.objects.filter(store=store, finished_at__isnull=True).exists()
+    if not running:
         return None
     order = {value: i for i, value in enumerate(Entity.values)}
     rows = sorted(
@@ -103,10 +106,10 @@ def sync_progress(store: ShopifyStore) -> dict[str, Any] | None:
     }
 
 
-def card_context(store: ShopifyStore) -> dict[str, Any]:
+def card_context(store: ShopifyStore, running: bool | None = None) -> dict[str, Any]:
     """Everything ``shopify/_store_card.html`` needs for one store."""
     return {
-        "sync": sync_progress(store),
+        "sync": sync_progress(store, running),
         "store": store,
         "badge_class": status.BADGE_CLASS.get(store.status, "badge-grey"),
         "reason": status.status_reason(store),
@@ -140,6 +143,12 @@ def details_context(store: ShopifyStore) -> dict[str, Any]:
 
 
 def list_cards(project) -> list[dict[str, Any]]:
-    """Card contexts for every store of ``project``, oldest first, in one query."""
+    """Card contexts for every store of ``project``, oldest first, in two queries (plus
+    one per store with a sync running)."""
     stores = ShopifyStore.objects.filter(project=project).order_by("created_at", "pk")
-    return [card_context(store) for store in stores]
+    running = set(
+        SyncRun.objects.filter(store__project=project, finished_at__isnull=True).values_list(
+            "store_id", flat=True
+        )
+    )
+    return [card_context(store, store.pk in running) for store in stores]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -174,3 +176,32 @@ def test_malformed_ids_are_ignored():
     assert live.parse_token("x-1") is None
     assert live.parse_token("3-abc") is None
     assert live.parse_token("3-0123456789.4-abcdefabcd") == {3: "0123456789", 4: "abcdefabcd"}
+
+
+def test_the_card_shows_a_running_sync_with_its_progress(admin_client, store):
+    url = reverse("shopify:store_card", args=[store.pk])
+    assert "card-sync" not in admin_client.get(url).content.decode()
+    run = SyncRun.objects.create(store=store, kind="initial", started_at=clock.now())
+    EntitySync.objects.create(
+        store=store, entity="customers", state=EntityState.SYNCED, done=300, total=300
+    )
+    EntitySync.objects.create(
+        store=store,
+        entity="orders",
+        state=EntityState.SYNCING,
+        done=1200,
+        total=5000,
+        progress_at=clock.now(),
+        run=run,
+    )
+    html = admin_client.get(url).content.decode()
+    assert "Syncing orders · 1,200 of ~5,000" in html
+    assert 'aria-valuenow="28"' in html  # (300 + 1,200) of (300 + 5,000)
+    assert "no progress since" not in html
+    # Stuck: Shopify's export has not moved for minutes.
+    EntitySync.objects.filter(entity="orders").update(
+        progress_at=clock.now() - dt.timedelta(minutes=5)
+    )
+    assert "no progress since" in admin_client.get(url).content.decode()
+    SyncRun.objects.filter(pk=run.pk).update(finished_at=clock.now())
+    assert "card-sync" not in admin_client.get(url).content.decode()
