@@ -236,3 +236,28 @@ def test_card_shows_a_stuck_export(
     )
     page.keyboard.press("Escape")
     screenshot("live-card-sync-stuck")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_updates_keep_coming_across_stream_reconnects_without_console_errors(
+    page, login, screenshot, make_user, project, settings
+):
+    settings.LIVE_STREAM_SECONDS = 3  # each stream ends after 2-4 s; the browser reconnects
+    make_user("alice", project, "admin")
+    store = ShopifyStore.objects.create(project=project, domain="calm-shop.myshopify.com")
+    errors: list[str] = []
+    opened: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("request", lambda r: opened.append(r.url) if "/live/" in r.url else None)
+    login("alice", "pw-alice")
+    page.goto(INTEGRATIONS)
+    wait_live(page)
+    page.wait_for_timeout(7_000)
+    assert len(opened) >= 2, opened  # it did reconnect
+    # A change made by another process (here: a plain UPDATE) still arrives.
+    ShopifyStore.objects.filter(pk=store.pk).update(name="Renamed while watching")
+    expect(card(page, store.domain).locator(".store-name")).to_have_text(
+        "Renamed while watching", timeout=PUSHED
+    )
+    wait_live(page)  # open again after each reconnect
+    assert [e for e in errors if "favicon" not in e and "404" not in e] == []

@@ -28,6 +28,26 @@
   window.shoplinkLive = function () { return live; };
   document.body.addEventListener("htmx:sseOpen", function () { live = true; });
   document.body.addEventListener("htmx:sseError", function () { live = false; });
+  // The server ends each stream after its lifetime and the browser reconnects by itself
+  // (readyState CONNECTING, Last-Event-ID kept): that is no error, so the SSE extension
+  // (which would log one to the console and reconnect from scratch) only hears of a
+  // stream that failed for good (CLOSED: refused with 503, server gone). The extension
+  // uses htmx.createEventSource when it is already set.
+  if (window.htmx && window.EventSource) {
+    htmx.createEventSource = function (url) {
+      var source = new EventSource(url, { withCredentials: true });
+      var onerror = null;
+      Object.defineProperty(source, "onerror", {
+        get: function () { return onerror; },
+        set: function (fn) { onerror = fn; }
+      });
+      source.addEventListener("error", function (evt) {
+        live = false;
+        if (source.readyState === EventSource.CLOSED && onerror) onerror(evt);
+      });
+      return source;
+    };
+  }
   // A part with an open menu or a request in flight is not replaced under the user's
   // hand; it is marked stale and its next poll refreshes it.
   window.shoplinkIdle = function (el) {
