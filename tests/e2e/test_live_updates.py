@@ -122,7 +122,7 @@ def test_write_toggle_asks_first_then_card_and_resync_say_reconnect_and_reconnec
     resync = drawer.get_by_role("button", name="Re-sync")
     expect(resync).to_be_disabled(timeout=PUSHED)
     reason = drawer.locator(".sync-blocked")
-    expect(reason).to_contain_text("Choose Reconnect in the card menu")
+    expect(reason).to_contain_text("Use Reconnect, here or in the card menu.")
     expect(resync).to_have_attribute("aria-describedby", reason.get_attribute("id"))
     expect(resync).to_have_attribute("title", reason.inner_text())
     page.set_viewport_size({"width": 390, "height": 844})

@@ -171,11 +171,14 @@ def sync_blocked_reason(store: ShopifyStore) -> str:
     if store.status == StoreStatus.DELETING:
         return "This store is being deleted, so it no longer syncs."
     if store.disconnected_at:
-        return "Syncing is paused while the store is Disconnected. Reconnect it from the card menu."
+        return (
+            "Syncing is paused while the store is Disconnected. "
+            "Use Reconnect, here or in the card menu."
+        )
     if store.reconnect_reason:
         return (
-            "Syncing is paused until you reconnect the store: Shopify needs you to approve it "
-            "again. Choose Reconnect in the card menu."
+            "Syncing is paused until you reconnect the store, so Shopify can approve Shoplink "
+            "again. Use Reconnect, here or in the card menu."
         )
     return (
         "Syncing is paused while Shopify reports the store unavailable (payment required or "

@@ -186,7 +186,7 @@ def test_resync_disabled_says_why_and_offers_reconnect(admin_client, store):
     assert "disabled" in button
     assert f'aria-describedby="sync-blocked-{store.pk}"' in button
     reason = re.search(r'<p class="sync-blocked meta"[^>]*>([^<]*)</p>', html).group(1)
-    assert "Choose Reconnect in the card menu" in reason
+    assert "Use Reconnect, here or in the card menu." in reason
     assert "sync-reconnect" in html
 
 
