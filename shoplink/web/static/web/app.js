@@ -57,6 +57,16 @@
     }
     return true;
   };
+  // A refresh already in flight when a menu opened must not land under it either.
+  document.body.addEventListener("htmx:beforeSwap", function (evt) {
+    var target = evt.detail.target;
+    var cfg = evt.detail.requestConfig || {};
+    if (cfg.verb === "get" && target && target.classList && target.classList.contains("store-card") &&
+        target.querySelector(".menu-list:not([hidden])")) {
+      evt.detail.shouldSwap = false;
+      target.dataset.stale = "1";
+    }
+  });
   window.shoplinkPoll = function (el) {
     if (document.visibilityState !== "visible") return false;
     if (live && !el.dataset.stale) return false;
