@@ -194,6 +194,14 @@ SHOPIFY_SYNC_READER_PROCESS = env_bool(
 SHOPIFY_BULK_POLL_SECONDS = float(env_str("SHOPIFY_BULK_POLL_SECONDS", "60"))
 SHOPIFY_BULK_REPOLL_SECONDS = env_int("SHOPIFY_BULK_REPOLL_SECONDS", 15)
 SHOPIFY_SYNC_LEASE_SECONDS = env_int("SHOPIFY_SYNC_LEASE_SECONDS", 300)
+# Live updates of the Integrations page (ADR 0056): event streams per web process (each
+# holds one of gunicorn's threads; past this the page polls), a stream's life in seconds
+# (the browser then reconnects), how often a stream reads what changed, and how long a
+# quiet stream waits before a heartbeat (a write is what finds a closed tab).
+LIVE_MAX_STREAMS = env_int("LIVE_MAX_STREAMS", 2)
+LIVE_STREAM_SECONDS = env_int("LIVE_STREAM_SECONDS", 40)
+LIVE_TICK_SECONDS = float(env_str("LIVE_TICK_SECONDS", "1"))
+LIVE_HEARTBEAT_SECONDS = env_int("LIVE_HEARTBEAT_SECONDS", 10)
 
 # --- Email: invitations to projects. SMTP in production; the dev settings print to the console.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -36,6 +36,13 @@ if "inbox" in DATABASES:  # noqa: F405
     }
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
+# The live server has a thread per request; a browser test's event streams (ADR 0056)
+# must not be refused because an earlier test's closed tab still holds a slot.
+LIVE_MAX_STREAMS = 50
+# Short streams with a heartbeat a second, so a closed test browser's stream ends (and
+# lets its database connection go) soon after the test.
+LIVE_STREAM_SECONDS = 10
+LIVE_HEARTBEAT_SECONDS = 1
 WHITENOISE_AUTOREFRESH = True
 # Queue names per run, so parallel runs sharing one Redis never take each other's jobs.
 # xdist workers inherit the controller's data directory, so the worker id is part of the

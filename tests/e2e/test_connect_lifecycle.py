@@ -92,7 +92,7 @@ def test_uninstall_turns_the_card_amber_and_reconnect_turns_it_green_with_settin
 
     menu_item(page, connected, "Reconnect").click()
     install(page)
-    expect(page.locator(".flash-success")).to_have_text("Shopify store connected")
+    expect(page.locator(".flash-success")).to_have_text("Shopify store reconnected")
     expect_badge(page, connected, "Connected", "green")
     store = ShopifyStore.objects.get(domain=connected)
     assert store.sync_products is False and store.customer_list_id == list_id

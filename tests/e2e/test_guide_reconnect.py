@@ -117,7 +117,7 @@ def test_reconnect_restores_live_updates_and_catches_up_the_gap(
     assert not Order.objects.filter(source=store.source, external_id__in=gap_ids).exists()
 
     reconnect(page, shop)
-    expect(page.locator(".flash-success")).to_have_text("Shopify store connected")
+    expect(page.locator(".flash-success")).to_have_text("Shopify store reconnected")
     # The subscriptions exist before the merchant reads the banner.
     topics = {s["topic"] for s in shopify_sim.control("GET", f"/shops/{shop}")["subscriptions"]}
     assert {"ORDERS_CREATE", "CUSTOMERS_CREATE", "APP_UNINSTALLED"} <= topics
@@ -229,7 +229,7 @@ def test_a_reconnect_granting_fewer_scopes_is_not_a_success(page, synced, shopif
     # Approving the full set fixes it, and Store details is fresh.
     close_drawer_if_open(page)
     reconnect(page, shop)
-    expect(page.locator(".flash-success")).to_have_text("Shopify store connected")
+    expect(page.locator(".flash-success")).to_have_text("Shopify store reconnected")
     expect_badge(page, shop, "Connected", "green")
     close_drawer_if_open(page)
     drawer = open_details(page, shop)
@@ -279,7 +279,7 @@ def test_a_refused_token_fails_the_health_check_with_reconnect_and_reconnect_fix
     close_drawer(page)
 
     reconnect(page, shop)
-    expect(page.locator(".flash-success")).to_have_text("Shopify store connected")
+    expect(page.locator(".flash-success")).to_have_text("Shopify store reconnected")
     close_drawer_if_open(page)
     menu_item(page, shop, "Check health").click()
     expect(page.locator("#toasts")).to_contain_text("Health check completed", timeout=15000)

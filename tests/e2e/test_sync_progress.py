@@ -58,8 +58,20 @@ def row_states(page) -> dict[str, str]:
 
 
 def test_live_progress_and_states_in_order_then_resync(
-    page, login, screenshot, make_user, project, shopify_sim, unique_shop, worker_env, real_queue
+    page,
+    login,
+    screenshot,
+    make_user,
+    project,
+    shopify_sim,
+    unique_shop,
+    worker_env,
+    real_queue,
+    settings,
 ):
+    # This test watches every state of every row; the page's event stream (ADR 0056)
+    # reads changes four times a second here so a fast entity's Syncing is not skipped.
+    settings.LIVE_TICK_SECONDS = 0.25
     make_user("alice", project, "admin")
     create_shop(
         shopify_sim,

@@ -14,7 +14,7 @@ from typing import Any
 
 from shoplink.core.errors import ValidationFailed
 from shoplink.integrations.shopify.api.errors import ShopifyError
-from shoplink.integrations.shopify.connection import health, lifecycle, oauth, status
+from shoplink.integrations.shopify.connection import grant, health, lifecycle, oauth, status
 from shoplink.integrations.shopify.models import Entity, HealthCheck, ShopifyStore
 from shoplink.integrations.shopify.sync import entities, runs, toggles
 from shoplink.integrations.shopify.writeback import preview
@@ -36,6 +36,7 @@ __all__ = [
     "begin_connect",
     "begin_reconnect",
     "complete_connect",
+    "connect_success",
     "connect_warning",
     "delete_store",
     "disconnect_store",
@@ -48,6 +49,8 @@ __all__ = [
     "set_toggle",
     "start_sync",
     "status_reason",
+    "toggle_needs_reconnect",
+    "was_reconnect",
     "webhook_line",
     "writeback_preview",
 ]
@@ -74,6 +77,32 @@ def complete_connect(session, params, user) -> ShopifyStore:
 def connect_warning(store: ShopifyStore) -> str:
     """Why the connect just completed is not a full success ("" when it is)."""
     return oauth.connect_warning(store)
+
+
+def was_reconnect(store: ShopifyStore) -> bool:
+    """Whether the connect just completed was a Reconnect of an existing card."""
+    return oauth.was_reconnect(store)
+
+
+def connect_success(store: ShopifyStore) -> str:
+    """The toast for a connect that fully succeeded: connected, or reconnected (issue 17)."""
+    return oauth.MSG_RECONNECTED if oauth.was_reconnect(store) else oauth.MSG_CONNECTED
+
+
+def toggle_needs_reconnect(store: ShopifyStore, field: str, on: bool) -> str:
+    """The warning to show *before* turning ``field`` on when Shopify has not granted the
+    scope it needs (D7): saving it makes the store Reconnect required. "" otherwise."""
+    missing = grant.missing_if_turned_on(store, field) if on else []
+    if not missing:
+        return ""
+    if missing == ["write_customers"]:
+        what = "permission to update customers (write_customers)"
+    else:
+        what = "permissions it hasn't granted yet (" + ", ".join(missing) + ")"
+    return (
+        f"Shopify will ask for {what} when you reconnect the store. Until you do, the "
+        "store shows Reconnect required and syncing pauses."
+    )
 
 
 # --- sync ------------------------------------------------------------------------------

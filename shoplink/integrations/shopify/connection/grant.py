@@ -38,6 +38,15 @@ def missing_scopes(store: ShopifyStore) -> list[str]:
     return scopes.missing_scopes(required_scopes(store), store.granted_scopes or [])
 
 
+def missing_if_turned_on(store: ShopifyStore, field: str) -> list[str]:
+    """Scopes Shopify would have to grant if the Data-to-Shopify toggle ``field`` went on
+    (what to warn about before saving it); [] for any other setting or a full grant."""
+    if field not in PUSH_TOGGLES or getattr(store, field):
+        return []
+    needed = scopes.required_scopes(writes=True, extra=settings.SHOPIFY_EXTRA_SCOPES or [])
+    return scopes.missing_scopes(needed, store.granted_scopes or [])
+
+
 def flag_missing_scopes(store: ShopifyStore) -> list[str]:
     """Set Reconnect required if a needed scope is missing; return the missing scopes."""
     missing = missing_scopes(store)

@@ -63,6 +63,7 @@ MSG_NETWORK = (
 )
 MSG_REFUSED = "Shopify connection failed: Shopify refused the authorization code. Connect again."
 MSG_CONNECTED = "Shopify store connected"
+MSG_RECONNECTED = "Shopify store reconnected"
 MSG_SCOPES_SHORT = (
     "Shopify granted fewer permissions than Shoplink needs (missing: {}). The store is "
     "Reconnect required: Reconnect and approve every permission on Shopify's install page."
@@ -257,6 +258,11 @@ def _save_connection(project, shop: str, answer: dict, requested: list[str]) -> 
         raise
     store._reconnected = reconnect
     return store
+
+
+def was_reconnect(store: ShopifyStore) -> bool:
+    """Whether :func:`complete_install` reconnected an existing card (not a new store)."""
+    return bool(getattr(store, "_reconnected", False))
 
 
 def connect_warning(store: ShopifyStore) -> str:

@@ -164,6 +164,28 @@ def can_sync(store: ShopifyStore) -> bool:
     )
 
 
+def sync_blocked_reason(store: ShopifyStore) -> str:
+    """Why Start initial sync / Re-sync cannot run now, and what to do; "" if it can."""
+    if can_sync(store):
+        return ""
+    if store.status == StoreStatus.DELETING:
+        return "This store is being deleted, so it no longer syncs."
+    if store.disconnected_at:
+        return (
+            "Syncing is paused while the store is Disconnected. "
+            "Use Reconnect, here or in the card menu."
+        )
+    if store.reconnect_reason:
+        return (
+            "Syncing is paused until you reconnect the store, so Shopify can approve Shoplink "
+            "again. Use Reconnect, here or in the card menu."
+        )
+    return (
+        "Syncing is paused while Shopify reports the store unavailable (payment required or "
+        "locked). Resolve it in Shopify, then run Check health from the card menu."
+    )
+
+
 # What each recorded operation was, in a merchant's words (Activity lines, D13). The
 # GraphQL ones are named as in api/queries.py; the rest as the modules record them. An
 # operation missing here is still readable: its name is split into words.

@@ -231,6 +231,7 @@ def status_context(store: ShopifyStore) -> dict:
         "running": running,
         "has_synced": bool(store.initial_sync_completed_at),
         "can_sync": store_status.can_sync(store),
+        "sync_blocked": store_status.sync_blocked_reason(store),
         "list_warning": list_warning(store),
     }
 

@@ -12,8 +12,16 @@ from typing import Any
 
 from django.urls import reverse
 
+from shoplink.core import clock
 from shoplink.integrations.shopify.connection import health, status
-from shoplink.integrations.shopify.models import ShopifyStore, StoreStatus
+from shoplink.integrations.shopify.models import (
+    Entity,
+    EntityState,
+    EntitySync,
+    ShopifyStore,
+    StoreStatus,
+    SyncRun,
+)
 from shoplink.integrations.shopify.sync import toggles
 from shoplink.integrations.shopify.ui import charts
 
@@ -53,9 +61,56 @@ def sync_settings_url(store: ShopifyStore) -> str:
     return reverse("shopify:sync_settings", args=[store.pk])
 
 
-def card_context(store: ShopifyStore) -> dict[str, Any]:
+# A Syncing entity whose count has not moved for this long says so on the card (the
+# minute sweeper wakes it; D17 fails it after 15 minutes).
+QUIET_AFTER = dt.timedelta(minutes=2)
+
+
+def sync_progress(store: ShopifyStore, running: bool | None = None) -> dict[str, Any] | None:
+    """What the card says about a running sync, or None when none runs.
+
+    ``line`` reads like "Syncing customers · 1,200 of ~5,000"; ``percent`` is the whole
+    run's share done (entities without a known total count as nothing yet). ``running``:
+    whether a run is open, when the caller already knows (one query for a whole page).
+    """
+    if running is None:
+        running = SyncRun.objects.filter(store=store, finished_at__isnull=True).exists()
+    if not running:
+        return None
+    order = {value: i for i, value in enumerate(Entity.values)}
+    rows = sorted(
+        EntitySync.objects.filter(store=store).exclude(state=EntityState.OFF),
+        key=lambda es: order.get(es.entity, 99),
+    )
+    done = sum(es.done for es in rows)
+    total = sum(es.total or 0 for es in rows)
+    syncing = next((es for es in rows if es.state == EntityState.SYNCING), None)
+    quiet = ""
+    if syncing is None and any(es.state == EntityState.PENDING for es in rows):
+        line = "Sync starting: Shopify is preparing the export"
+    elif syncing is None:
+        line = "Sync finishing: statistics and a health check"
+    else:
+        what = syncing.get_entity_display().lower()
+        if syncing.total:
+            line = f"Syncing {what} · {syncing.done:,} of ~{syncing.total:,}"
+        elif syncing.done:
+            line = f"Syncing {what} · {syncing.done:,} so far"
+        else:
+            line = f"Syncing {what} · waiting for Shopify's export"
+        if syncing.progress_at and clock.now() - syncing.progress_at >= QUIET_AFTER:
+            quiet = syncing.progress_at
+    return {
+        "line": line,
+        "percent": min(100, round(100 * done / total)) if total else 0,
+        "quiet_since": quiet or None,
+    }
+
+
+def card_context(store: ShopifyStore, running: bool | None = None) -> dict[str, Any]:
     """Everything ``shopify/_store_card.html`` needs for one store."""
     return {
+        "sync": sync_progress(store, running),
         "store": store,
         "badge_class": status.BADGE_CLASS.get(store.status, "badge-grey"),
         "reason": status.status_reason(store),
@@ -91,6 +146,12 @@ def details_context(store: ShopifyStore) -> dict[str, Any]:
 
 
 def list_cards(project) -> list[dict[str, Any]]:
-    """Card contexts for every store of ``project``, oldest first, in one query."""
+    """Card contexts for every store of ``project``, oldest first, in two queries (plus
+    one per store with a sync running)."""
     stores = ShopifyStore.objects.filter(project=project).order_by("created_at", "pk")
-    return [card_context(store) for store in stores]
+    running = set(
+        SyncRun.objects.filter(store__project=project, finished_at__isnull=True).values_list(
+            "store_id", flat=True
+        )
+    )
+    return [card_context(store, store.pk in running) for store in stores]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shoplink.integrations.shopify.ui.views import activity, stores, sync, writeback
+from shoplink.integrations.shopify.ui.views import activity, live, stores, sync, writeback
 from shoplink.integrations.shopify.webhooks import receiver
 
 app_name = "shopify"
@@ -15,6 +15,7 @@ urlpatterns = [
     path("stores/<int:store_id>/sync/start/", sync.sync_start, name="sync_start"),
     path("stores/<int:store_id>/sync/retry/<str:entity>/", sync.sync_retry, name="sync_retry"),
     path("", stores.integrations, name="integrations"),
+    path("live/", live.stream, name="live"),
     path("callback", stores.callback, name="callback"),
     path("connect/", stores.connect_platform, name="connect_platform"),
     path("connect/shopify/", stores.connect_store, name="connect"),

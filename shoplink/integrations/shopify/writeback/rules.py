@@ -65,14 +65,25 @@ def stores_for_contacts(contacts: Iterable[Contact]) -> dict[tuple[int, str], Sh
     return stores
 
 
+# A rejected write in a merchant's words (Activity), by GraphQL mutation (issue 17).
+REJECTED_WHAT = {
+    "customerUpdate": "a profile update",
+    "metafieldsSet": "the engagement metafields",
+    "customerEmailMarketingConsentUpdate": "an email consent update",
+    "customerSmsMarketingConsentUpdate": "an SMS consent update",
+}
+
+
 def record_rejection(store: ShopifyStore, contact: Contact, operation: str, errors) -> None:
     """Record one customer's rejected write in Activity (D28); never raises."""
-    messages = [str(e.get("message") or e.get("code") or "rejected") for e in errors or []]
+    messages = [str(e.get("message") or e.get("code") or "") for e in errors or []]
+    reason = "; ".join(m.rstrip(".") for m in messages if m)[:300]
+    what = REJECTED_WHAT.get(operation, "a change")
     status.log_activity(
         store,
         REJECTED,
-        f"Shopify rejected {operation} for customer {contact.external_id}: "
-        + "; ".join(messages)[:300],
+        f"Shopify rejected {what} for customer {contact.external_id}"
+        + (f": {reason}." if reason else "."),
         contact_id=contact.pk,
         customer_id=contact.external_id,
         operation=operation,

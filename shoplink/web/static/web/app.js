@@ -49,6 +49,57 @@
     closeTimer = closeTimer || setTimeout(function () { inFlight = 0; finishClose(); }, 15000);
   }
   window.shoplinkCloseDrawer = closeDrawer;
+  // Live updates (ADR 0056): a page with an event stream (hx-ext="sse") refreshes parts on
+  // their events; while the stream is not open (refused, dropped, no server push) the
+  // same parts poll. shoplinkLive() says which.
+  var live = false;
+  window.shoplinkLive = function () { return live; };
+  document.body.addEventListener("htmx:sseOpen", function () { live = true; });
+  document.body.addEventListener("htmx:sseError", function () { live = false; });
+  // The server ends each stream after its lifetime and the browser reconnects by itself
+  // (readyState CONNECTING, Last-Event-ID kept): that is no error, so the SSE extension
+  // (which would log one to the console and reconnect from scratch) only hears of a
+  // stream that failed for good (CLOSED: refused with 503, server gone). The extension
+  // uses htmx.createEventSource when it is already set.
+  if (window.htmx && window.EventSource) {
+    htmx.createEventSource = function (url) {
+      var source = new EventSource(url, { withCredentials: true });
+      var onerror = null;
+      Object.defineProperty(source, "onerror", {
+        get: function () { return onerror; },
+        set: function (fn) { onerror = fn; }
+      });
+      source.addEventListener("error", function (evt) {
+        live = false;
+        if (source.readyState === EventSource.CLOSED && onerror) onerror(evt);
+      });
+      return source;
+    };
+  }
+  // A part with an open menu or a request in flight is not replaced under the user's
+  // hand; it is marked stale and its next poll refreshes it.
+  window.shoplinkIdle = function (el) {
+    if (el.querySelector(".menu-list:not([hidden]), .htmx-request")) {
+      el.dataset.stale = "1";
+      return false;
+    }
+    return true;
+  };
+  // A refresh already in flight when a menu opened must not land under it either.
+  document.body.addEventListener("htmx:beforeSwap", function (evt) {
+    var target = evt.detail.target;
+    var cfg = evt.detail.requestConfig || {};
+    if (cfg.verb === "get" && target && target.classList && target.classList.contains("store-card") &&
+        target.querySelector(".menu-list:not([hidden])")) {
+      evt.detail.shouldSwap = false;
+      target.dataset.stale = "1";
+    }
+  });
+  window.shoplinkPoll = function (el) {
+    if (document.visibilityState !== "visible") return false;
+    if (live && !el.dataset.stale) return false;
+    return window.shoplinkIdle(el);
+  };
   document.body.addEventListener("closeDrawer", closeDrawer);
   document.addEventListener("keydown", function (evt) {
     if (evt.key === "Escape") {

@@ -285,7 +285,7 @@ def test_reconnect_with_a_scope_still_withheld_stays_reconnect_required(
     store.refresh_from_db()
     assert store.granted_scopes == ["read_customers", "read_orders", "read_products"]
     assert store.status == StoreStatus.CONNECTED
-    assert "Shopify store connected" in admin_client.get(answer["Location"]).content.decode()
+    assert "Shopify store reconnected" in admin_client.get(answer["Location"]).content.decode()
 
 
 def test_reconnect_clears_the_grant_failures_from_readiness(

@@ -40,6 +40,13 @@ def test_activity_counts_deliveries_per_topic_with_last_time_and_lag(
     assert "4 deliveries" in html
 
 
+def test_one_delivery_is_counted_in_the_singular(project, admin_client, deliver):
+    store = make_store(project, SHOP)
+    deliver("products/update", load("products/update"), SHOP)
+    html = admin_client.get(reverse("shopify:activity", args=[store.pk])).content.decode()
+    assert "1 delivery," in html and "1 deliveries" not in html
+
+
 def test_activity_is_for_project_admins(project, editor_client):
     store = make_store(project, SHOP)
     assert editor_client.get(reverse("shopify:activity", args=[store.pk])).status_code == 403

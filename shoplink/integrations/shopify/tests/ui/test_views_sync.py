@@ -131,12 +131,73 @@ def test_create_a_new_list_is_named_after_the_store(admin_client, store):
     )
 
 
-def test_write_toggle_without_write_scope_requires_reconnect(admin_client, store):
-    toggle(admin_client, store, "push_profile", True)
+def test_write_toggle_without_write_scope_warns_before_saving(admin_client, store):
+    # Turning it on first asks (issue 17): nothing is saved, no "Sync settings saved".
+    response = toggle(admin_client, store, "push_profile", True)
+    html = response.content.decode()
+    assert "HX-Trigger" not in response.headers
+    assert "Shopify will ask for permission to update customers (write_customers)" in html
+    assert ">Turn on and reconnect</button>" in html and ">Keep it off</button>" in html
+    assert not toggle_checked(html, "push_profile")
+    store.refresh_from_db()
+    assert store.push_profile is False and store.status == "connected"
+
+    # "Turn on, reconnect later" saves it; the store then waits for the Reconnect (D7).
+    response = admin_client.post(
+        reverse("shopify:sync_toggle", args=[store.pk]),
+        {"field": "push_profile", "value": "on", "confirm": "later"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Sync settings saved" in response.headers["HX-Trigger"]
     store.refresh_from_db()
     assert store.push_profile is True
     assert store.status == "reconnect_required"
     assert store.reconnect_reason == WRITE_SCOPE_REASON
+
+
+def test_write_toggle_turn_on_and_reconnect_leaves_for_shopify(admin_client, store):
+    response = admin_client.post(
+        reverse("shopify:sync_toggle", args=[store.pk]),
+        {"field": "push_profile", "value": "on", "confirm": "reconnect"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 204
+    assert "/admin/oauth/authorize" in response["HX-Redirect"]
+    assert "write_customers" in response["HX-Redirect"]
+    store.refresh_from_db()
+    assert store.push_profile is True
+
+
+def test_write_toggle_with_the_scope_saves_at_once(admin_client, store):
+    store.granted_scopes = [*READ, "write_customers"]
+    store.save(update_fields=["granted_scopes"])
+    response = toggle(admin_client, store, "push_profile", True)
+    assert "Sync settings saved" in response.headers["HX-Trigger"]
+    store.refresh_from_db()
+    assert store.push_profile is True and store.status == "connected"
+
+
+def test_resync_disabled_says_why_and_offers_reconnect(admin_client, store):
+    store.reconnect_reason = WRITE_SCOPE_REASON
+    store.status = "reconnect_required"
+    store.save(update_fields=["reconnect_reason", "status"])
+    html = drawer(admin_client, store)
+    button = re.search(r'<button[^>]*id="sync-start-[^>]*>', html).group(0)
+    assert "disabled" in button
+    assert f'aria-describedby="sync-blocked-{store.pk}"' in button
+    reason = re.search(r'<p class="sync-blocked meta"[^>]*>([^<]*)</p>', html).group(1)
+    assert "Use Reconnect, here or in the card menu." in reason
+    assert "sync-reconnect" in html
+
+
+def test_resync_disabled_while_unavailable_says_check_health(admin_client, store):
+    store.unavailable_reason = "Store unavailable in Shopify (payment required / locked)"
+    store.status = "error"
+    store.save(update_fields=["unavailable_reason", "status"])
+    html = drawer(admin_client, store)
+    reason = re.search(r'<p class="sync-blocked meta"[^>]*>([^<]*)</p>', html).group(1)
+    assert "payment required or locked" in reason and "Check health" in reason
+    assert "sync-reconnect" not in html
 
 
 def test_unknown_toggle_is_refused(admin_client, store):

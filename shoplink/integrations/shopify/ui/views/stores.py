@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shoplink.integrations.shopify import services
 from shoplink.integrations.shopify.connection import lifecycle, oauth
 from shoplink.integrations.shopify.models import ShopifyStore, StoreStatus
-from shoplink.integrations.shopify.ui import cards
+from shoplink.integrations.shopify.ui import cards, live
 from shoplink.integrations.shopify.ui.forms import ConnectStoreForm, DeleteStoreForm
 from shoplink.projects.middleware import SESSION_KEY as PROJECT_SESSION_KEY
 from shoplink.projects.models import Role
@@ -63,7 +63,12 @@ def _card(
 @project_role_required(Role.ADMIN)
 def integrations(request):
     """The Integrations page; ``?open=sync&store=<id>`` opens that store's Sync settings."""
-    context = {"cards": cards.list_cards(request.project), "nav": "integrations"}
+    context = {
+        "cards": cards.list_cards(request.project),
+        "nav": "integrations",
+        # The live stream starts from what this page shows (ADR 0056).
+        "live_since": live.token(live.fingerprints(request.project.pk)),
+    }
     store_id = request.GET.get("store", "")
     if request.GET.get("open") == "sync" and store_id.isdigit():
         store = ShopifyStore.objects.filter(pk=int(store_id), project=request.project).first()
@@ -119,7 +124,10 @@ def callback(request):
         # Not a success: the grant lacks a needed scope, or live updates are not back.
         messages.warning(request, warning)
     else:
-        messages.success(request, oauth.MSG_CONNECTED)
+        messages.success(request, services.connect_success(store))
+    if services.was_reconnect(store):
+        # A Reconnect returns to the cards: its settings were chosen when it first connected.
+        return redirect("shopify:integrations")
     return redirect(reverse("shopify:integrations") + f"?open=sync&store={store.pk}")
 
 

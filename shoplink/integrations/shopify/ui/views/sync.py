@@ -7,11 +7,13 @@ Errors a merchant can fix come back as an error toast on the same fragment, neve
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
 from shoplink.core.errors import ValidationFailed
 from shoplink.integrations.shopify import services
+from shoplink.integrations.shopify.connection.oauth import ConnectBlocked
 from shoplink.integrations.shopify.models import Entity, ShopifyStore
 from shoplink.integrations.shopify.sync import toggles
 from shoplink.projects.models import Role
@@ -45,10 +47,14 @@ def sync_status(request, store_id: int):
     )
 
 
-def _settings_fragment(request, store, error: str = ""):
+def _settings_fragment(request, store, error: str = "", prompt: dict | None = None):
     response = render(
-        request, "shopify/_sync_form.html", {**toggles.drawer_context(store), "oob": True}
+        request,
+        "shopify/_sync_form.html",
+        {**toggles.drawer_context(store), "oob": True, "scope_prompt": prompt},
     )
+    if prompt:
+        return response  # nothing saved yet: no toast
     if error:
         return with_toast(response, error, "error")
     return with_toast(response, services.MSG_SETTINGS_SAVED)
@@ -57,12 +63,31 @@ def _settings_fragment(request, store, error: str = ""):
 @require_POST
 @project_role_required(Role.ADMIN)
 def sync_toggle(request, store_id: int):
+    """Save one toggle. A Data-to-Shopify toggle that needs a scope Shopify has not granted
+    first answers a warning with the choices (``confirm``: ``reconnect`` saves and leaves
+    for Shopify's install page, ``later`` just saves); nothing is saved until then."""
     store = _store(request, store_id)
     field = request.POST.get("field", "")
+    on = request.POST.get("value") == "on"
+    confirm = request.POST.get("confirm", "")
+    warning = services.toggle_needs_reconnect(store, field, on)
+    if warning and confirm not in ("reconnect", "later"):
+        label = dict(toggles.OUTBOUND).get(field, "")
+        return _settings_fragment(
+            request, store, prompt={"field": field, "label": label, "message": warning}
+        )
     try:
-        services.set_toggle(store, field, request.POST.get("value") == "on")
+        services.set_toggle(store, field, on)
     except ValidationFailed as e:
         return _settings_fragment(request, store, e.message)
+    if warning and confirm == "reconnect":
+        try:
+            url = services.begin_reconnect(request.session, store)
+        except ConnectBlocked as e:
+            return _settings_fragment(request, store, e.message)
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
     return _settings_fragment(request, store)
 
 
