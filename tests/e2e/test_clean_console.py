@@ -43,11 +43,16 @@ class Console:
         self.expected_404: set[str] = set()
         page.on("console", self._console)
         page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
-        page.on(
-            "requestfailed",
-            lambda r: self.problems.append(f"failed request {r.method} {r.url}: {r.failure}"),
-        )
+        page.on("requestfailed", self._failed)
         page.on("response", self._response)
+
+    def _failed(self, request) -> None:
+        # The Integrations page's event stream (ADR 0056) is open until the page goes, so
+        # leaving the page (or the stream's planned end) aborts it: that is the browser
+        # closing it, not a failure. Any other failure of it still counts.
+        if request.resource_type == "eventsource" and request.failure == "net::ERR_ABORTED":
+            return
+        self.problems.append(f"failed request {request.method} {request.url}: {request.failure}")
 
     def _console(self, msg) -> None:
         if msg.location.get("url") in self.expected_404 and msg.text.startswith(

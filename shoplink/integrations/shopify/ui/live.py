@@ -88,22 +88,23 @@ JITTER = 0.35
 def fingerprints(project_id: int) -> dict[int, str]:
     """A short digest per store of ``project_id`` of everything its live fragments show."""
     newest_entry = ActivityEntry.objects.filter(store=OuterRef("pk")).order_by("-id").values("id")
-    waiting = (
-        WebhookDelivery.objects.filter(shop_domain=OuterRef("domain"), state=DeliveryState.RECEIVED)
+    stores = ShopifyStore.objects.filter(project_id=project_id).annotate(
+        newest_entry=Subquery(newest_entry[:1]),
+        run_open=Exists(SyncRun.objects.filter(store=OuterRef("pk"), finished_at__isnull=True)),
+    )
+    rows = list(stores.values_list(*STORE_FIELDS, "domain", "newest_entry", "run_open"))
+    # Deliveries waiting per shop: a query of its own, as the webhook inbox may live in
+    # a database of its own (SQLite, ADR 0057), where no join with the stores can reach.
+    waiting = dict(
+        WebhookDelivery.objects.filter(
+            shop_domain__in={row[-3] for row in rows}, state=DeliveryState.RECEIVED
+        )
         .order_by()
         .values("shop_domain")
         .annotate(n=Count("id"))
-        .values("n")
+        .values_list("shop_domain", "n")
     )
-    stores = ShopifyStore.objects.filter(project_id=project_id).annotate(
-        newest_entry=Subquery(newest_entry[:1]),
-        waiting=Subquery(waiting[:1]),
-        run_open=Exists(SyncRun.objects.filter(store=OuterRef("pk"), finished_at__isnull=True)),
-    )
-    parts: dict[int, list] = {
-        row[0]: [row]
-        for row in stores.values_list(*STORE_FIELDS, "newest_entry", "waiting", "run_open")
-    }
+    parts: dict[int, list] = {row[0]: [(*row, waiting.get(row[-3], 0))] for row in rows}
     entities = (
         EntitySync.objects.filter(store__project_id=project_id)
         .order_by("store_id", "entity")
