@@ -65,19 +65,21 @@ class Receiver:
                     self.send_header("Location", f"http://127.0.0.1:{receiver.port}/elsewhere")
                     self.end_headers()
                 elif mode == "big":
+                    with receiver.lock:
+                        receiver.accepted.append(record)
                     self.send_response(200)
                     self.send_header("Content-Length", str(1024 * 1024))
                     self.end_headers()
                     # The sender stops reading after its limit: a broken pipe is the point.
                     with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                         self.wfile.write(b"x" * 1024 * 1024)
+                else:
+                    # Recorded before answering: once the 204 is out the sender moves on,
+                    # and a test asserting right after must already see this request.
                     with receiver.lock:
                         receiver.accepted.append(record)
-                else:
                     self.send_response(204)
                     self.end_headers()
-                    with receiver.lock:
-                        receiver.accepted.append(record)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
