@@ -169,13 +169,28 @@ def test_a_webhook_arrival_shows_in_open_store_details(page, synced, shopify_sim
 
 @pytest.mark.django_db(transaction=True)
 def test_card_shows_a_running_sync_with_its_progress(
-    page, login, screenshot, make_user, project, shopify_sim, unique_shop, worker_env, real_queue
+    page,
+    login,
+    screenshot,
+    make_user,
+    project,
+    shopify_sim,
+    unique_shop,
+    worker_env,
+    real_queue,
+    settings,
 ):
+    # Progress must be seen mid-part: on PostgreSQL with the reader process a few thousand
+    # customers are written within one default tick, so the stream looks four times a
+    # second and the parts are big enough to take a few seconds in small batches.
+    settings.LIVE_TICK_SECONDS = 0.25
     make_user("alice", project, "admin")
-    create_shop(shopify_sim, unique_shop, customers=4000, orders=3000, products=50, collections=5)
+    create_shop(
+        shopify_sim, unique_shop, customers=20000, orders=12000, products=50, collections=5
+    )
     with_list(connect_store(shopify_sim, project, unique_shop))
     worker_env["SHOPIFY_BASE_URL"] = shopify_sim.shop_base_url()
-    worker_env["SHOPIFY_SYNC_BATCH_SIZE"] = "250"  # progress moves in small steps
+    worker_env["SHOPIFY_SYNC_BATCH_SIZE"] = "200"  # progress moves in small steps
     log = open(Path(worker_env["SHOPLINK_DATA_DIR"]) / "e2e-live-worker.log", "ab")  # noqa: SIM115
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "run_huey", "--workers", "1", "--no-periodic"],

@@ -80,7 +80,10 @@ def test_integrations_page_query_count_does_not_grow_with_stores(
     admin_client, project, django_assert_max_num_queries
 ):
     ShopifyStore.objects.create(project=project, domain="one-store.myshopify.com")
-    with django_assert_max_num_queries(8) as one:
+    # 9: the page, its cards, and the live stream's starting digest (ADR 0056), whose
+    # count of waiting deliveries is a query of its own (on SQLite it goes to the inbox
+    # database, which this counter does not see).
+    with django_assert_max_num_queries(9) as one:
         admin_client.get("/integrations/shopify/")
     for i in range(5):
         ShopifyStore.objects.create(project=project, domain=f"many-{i}.myshopify.com")
