@@ -407,7 +407,7 @@ def _rss_kb(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     except OSError:
-        pass
+        pass  # the process has gone: it holds no memory
     return 0
 
 
@@ -432,7 +432,7 @@ def proxy_main(listen: int, target: int) -> None:
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, asyncio.CancelledError):
-            pass
+            pass  # either side closed, or the proxy is stopping (the outage): end the pipe
         finally:
             writer.close()
 

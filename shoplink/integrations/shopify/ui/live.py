@@ -93,18 +93,19 @@ def fingerprints(project_id: int) -> dict[int, str]:
         run_open=Exists(SyncRun.objects.filter(store=OuterRef("pk"), finished_at__isnull=True)),
     )
     rows = list(stores.values_list(*STORE_FIELDS, "domain", "newest_entry", "run_open"))
+    domain = len(STORE_FIELDS)  # the position of "domain" in each row
     # Deliveries waiting per shop: a query of its own, as the webhook inbox may live in
     # a database of its own (SQLite, ADR 0057), where no join with the stores can reach.
     waiting = dict(
         WebhookDelivery.objects.filter(
-            shop_domain__in={row[-3] for row in rows}, state=DeliveryState.RECEIVED
+            shop_domain__in={row[domain] for row in rows}, state=DeliveryState.RECEIVED
         )
         .order_by()
         .values("shop_domain")
         .annotate(n=Count("id"))
         .values_list("shop_domain", "n")
     )
-    parts: dict[int, list] = {row[0]: [(*row, waiting.get(row[-3], 0))] for row in rows}
+    parts: dict[int, list] = {row[0]: [(*row, waiting.get(row[domain], 0))] for row in rows}
     entities = (
         EntitySync.objects.filter(store__project_id=project_id)
         .order_by("store_id", "entity")
