@@ -5,8 +5,11 @@ position over `workers` forked processes (default: one per CPU): worker k writes
 `[k·n/w, (k+1)·n/w)` to its own part file (worker 0 to the result file itself) and
 reports its counts through shared memory, so `objectCount`, `rootObjectCount` and
 `fileSize` keep advancing while the operation is RUNNING; the other parts are then
-appended in order (in the kernel, `copy_file_range`). Forking is safe here: a worker only
-reads the snapshot and the generator, which take no locks, and leaves with `os._exit`.
+appended in order (in the kernel, `copy_file_range`). A worker only reads the snapshot
+and the generator and leaves with `os._exit`; the one lock it can meet is the one Python
+3.11's `functools.cached_property` takes (graphql-core's lazy type fields), which another
+thread of the server may hold at the moment of the fork: the child gets fresh ones
+(`renew_locks_after_fork`), or it would wait forever for a thread it does not have.
 Small exports (fewer roots than `min_roots`) stay in this process.
 """
 
@@ -14,12 +17,16 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import gc
 import os
 import signal
+import threading
 import time
 import traceback
 from multiprocessing.sharedctypes import RawArray
+
+import graphql.type.definition
 
 from shopsim.bulk_jsonl import iter_roots, root_count
 
@@ -59,6 +66,26 @@ def export(op, path: str, limit: int | None, workers: int, min_roots: int) -> bo
     return _forked(op, path, total, workers)
 
 
+def cached_property_locks() -> list[functools.cached_property]:
+    """graphql-core's cached properties that carry a lock (Python < 3.12 gives each one)."""
+    found = []
+    for value in vars(graphql.type.definition).values():
+        if isinstance(value, type):
+            found.extend(
+                attr
+                for attr in vars(value).values()
+                if isinstance(attr, functools.cached_property) and hasattr(attr, "lock")
+            )
+    return found
+
+
+def renew_locks_after_fork() -> None:
+    # A lock held by another thread at the fork stays held in the child for ever; what
+    # that thread was computing was not stored yet, so the child simply computes it again.
+    for prop in cached_property_locks():
+        prop.lock = threading.RLock()
+
+
 def _forked(op, path: str, total: int, workers: int) -> bool:
     stats = RawArray(ctypes.c_longlong, 3 * workers)
     bounds = [total * k // workers for k in range(workers + 1)]
@@ -70,6 +97,7 @@ def _forked(op, path: str, total: int, workers: int) -> bool:
         if pid == 0:  # the worker
             code = 1
             try:
+                renew_locks_after_fork()
                 _die_with_parent()
                 # The inherited heap (schema, shop) is never freed here: keep the collector
                 # from walking it (and from copying its pages) at every full collection.
