@@ -149,6 +149,11 @@ else:
         "consumer": {"workers": env_int("WORKER_THREADS", 4), "worker_type": "thread"},
     }
 
+# Consumer job threads run at this niceness (0 = as the web process): on a machine
+# shared with the web process, the webhook receiver gets the CPU first and answers
+# Shopify within milliseconds while a drain or an import runs (docs/performance.md).
+WORKER_NICE = env_int("WORKER_NICE", 10)
+
 # --- Monitoring: /metrics (Prometheus text) is served only with this bearer token set.
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from huey import crontab
@@ -149,6 +150,29 @@ def _quick_sweep_loop() -> None:
     while True:
         time.sleep(QUICK_SWEEP_SECONDS)
         run_quick_sweepers()
+
+
+@HUEY.on_startup()
+def _yield_the_cpu_to_the_web_process() -> None:
+    # Called in each consumer worker thread at start, before the other hooks. Linux keeps
+    # a niceness per thread, so each job thread lowers its own, and what it starts
+    # inherits it (the import's reader process, the quick-sweep thread). Receiving a
+    # webhook is a few milliseconds of CPU that Shopify waits for (5 s, then a retry);
+    # a drain or an import can wait.
+    lower_this_threads_priority(getattr(settings, "WORKER_NICE", 0))
+
+
+def lower_this_threads_priority(niceness: int) -> None:
+    """Run the calling thread at ``niceness`` (never raised back; 0 or less: unchanged)."""
+    if niceness <= 0 or not hasattr(os, "setpriority"):
+        return
+    tid = threading.get_native_id()
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, tid)
+        if niceness > current:
+            os.setpriority(os.PRIO_PROCESS, tid, niceness)
+    except OSError as error:  # a container may forbid it; the consumer runs regardless
+        log.warning("could not lower the worker thread's priority (%s)", error)
 
 
 @HUEY.on_startup()

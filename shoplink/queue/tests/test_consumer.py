@@ -39,3 +39,40 @@ def test_real_consumer_runs_an_enqueued_job(worker_env, real_queue):
     finally:
         worker.terminate()
         worker.wait(10)
+
+
+def _thread_niceness(pid: int) -> dict[int, int]:
+    """Niceness of every thread of ``pid``, by thread id (field 19 of /proc/.../stat)."""
+    niceness = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        stat = (task / "stat").read_text()
+        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
+        niceness[int(task.name)] = int(fields[16])
+    return niceness
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads Linux's /proc")
+@pytest.mark.django_db(transaction=True)
+def test_consumer_job_threads_yield_the_cpu_to_the_web_process(worker_env, real_queue):
+    """WORKER_NICE: the job threads run at that niceness, the consumer's main thread not."""
+    token = uuid.uuid4().hex
+    ping(token)
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "run_huey", "--workers", "2", "--no-periodic"],
+        cwd=ROOT,
+        env={**worker_env, "WORKER_NICE": "7"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not WorkerHeartbeat.objects.filter(worker=f"ping:{token}").exists():
+            assert time.monotonic() < deadline, "the consumer never ran the job"
+            assert worker.poll() is None, "the consumer exited"
+            time.sleep(0.2)
+        niceness = _thread_niceness(worker.pid)
+    finally:
+        worker.terminate()
+        worker.wait(10)
+    assert niceness[worker.pid] == 0, niceness  # the scheduler and the signal handling
+    assert sum(1 for value in niceness.values() if value == 7) >= 2, niceness
