@@ -330,27 +330,53 @@ def create_list(project, name: str, *, created_by_source: str = "") -> ContactLi
     )
 
 
-def add_to_list(contact_list: ContactList, contact_ids: Iterable[int]) -> int:
-    """Add contacts to a list (already-present ones are ignored); return how many joined."""
+def add_to_list(
+    contact_list: ContactList, contact_ids: Iterable[int], *, created: Iterable[int] = ()
+) -> int:
+    """Add contacts to a list (already-present ones are ignored); return how many joined.
+
+    ``created`` names contacts the caller created in its current transaction (see
+    ``_fresh``): they cannot be members of anything yet, so they are not looked up, and
+    when all are such their rows go in without conflict handling (on PostgreSQL, one
+    COPY straight into the table).
+    """
     ids = set(contact_ids)
     if not ids:
         return 0
-    with transaction.atomic():
+    known = ids - _fresh(created)
+    # No savepoint inside a caller's transaction: a failed insert rolls that back whole.
+    with transaction.atomic(savepoint=False):
         present = {
             cid
             for (cid,) in select_in(
                 ListMembership,
                 ["contact_id"],
                 "contact_id",
-                list(ids),
+                list(known),
                 contact_list_id=contact_list.pk,
             )
         }
-        new = [{"contact_list_id": contact_list.pk, "contact_id": i} for i in ids - present]
-        insert_dicts(ListMembership, new, batch_size=1000, ignore_conflicts=True)
+        new = list(ids - present)
+        insert_columns(
+            ListMembership,
+            ["contact_id"],
+            [new],
+            constants={"contact_list_id": contact_list.pk},
+            ignore_conflicts=bool(known),
+        )
         if new:
             ContactList.objects.filter(pk=contact_list.pk).update(size=F("size") + len(new))
     return len(new)
+
+
+def _fresh(created: Iterable[int]) -> set[int]:
+    """The contact ids of ``created`` whose absence of rows can be trusted: contacts the
+    caller inserted in the transaction it is still in. No other transaction can see such
+    a contact, so none can have given it a list membership or a consent row. Outside a
+    transaction (autocommit) the contact is committed already: nothing is trusted."""
+    if not connection.in_atomic_block:
+        return set()
+    return set(created)
 
 
 def remove_from_list(contact_list: ContactList, contact_ids: Iterable[int]) -> int:
@@ -400,20 +426,25 @@ class ConsentChange:
     consent_updated_at: dt.datetime | None
 
 
-def apply_source_consents(items: Sequence[tuple[int, Any]], *, source: str) -> list[ConsentChange]:
+def apply_source_consents(
+    items: Sequence[tuple[int, Any]], *, source: str, created: Iterable[int] = ()
+) -> list[ConsentChange]:
     """Apply consent read from a source to contacts, set-wise, by the D20 rules.
 
     ``items`` are ``(contact_id, ConsentInput-like)``. Returns the changes that altered
     something (a repeat of the stored state returns nothing, so no event follows).
+    ``created`` names contacts the caller created in its current transaction: they can
+    have no consent row yet, so they are not looked up (see ``_fresh``).
     """
     if not items:
         return []
     contact_ids = {cid for cid, _ in items}
-    having = {cid for (cid,) in select_in(Consent, ["contact_id"], "contact_id", list(contact_ids))}
+    known = contact_ids - _fresh(created)
+    having = {cid for (cid,) in select_in(Consent, ["contact_id"], "contact_id", list(known))}
     if not having:
-        created = _create_consents(items, source)
-        if created is not None:
-            return created
+        new_rows = _create_consents(items, source, conflicts=bool(known))
+        if new_rows is not None:
+            return new_rows
     stored = {
         (c.contact_id, c.channel): c
         for c in (Consent.objects.filter(contact_id__in=having) if having else ())
@@ -488,11 +519,15 @@ def apply_source_consents(items: Sequence[tuple[int, Any]], *, source: str) -> l
     return changes
 
 
-def _create_consents(items: Sequence[tuple[int, Any]], source: str) -> list[ConsentChange] | None:
+def _create_consents(
+    items: Sequence[tuple[int, Any]], source: str, *, conflicts: bool = True
+) -> list[ConsentChange] | None:
     """Insert the consents of contacts that have none yet, column by column.
 
     The rows and changes are what the general loop of ``apply_source_consents`` makes
     for new rows. Returns None (the loop decides) when a contact and channel repeat.
+    ``conflicts=False`` (every contact created in this transaction) inserts without
+    conflict handling: nothing can be there to conflict with.
     """
     cids = [cid for cid, _ in items]
     incoming = [consent for _, consent in items]
@@ -516,9 +551,14 @@ def _create_consents(items: Sequence[tuple[int, Any]], source: str) -> list[Cons
         "consent_updated_at",
     ]
     columns = [cids, channels, states, source_states, opted_out, levels, collected, updated_at]
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction: a failed insert rolls that back whole.
+    with transaction.atomic(savepoint=False):
         insert_columns(
-            Consent, names, columns, constants={"state_source": source}, ignore_conflicts=True
+            Consent,
+            names,
+            columns,
+            constants={"state_source": source},
+            ignore_conflicts=conflicts,
         )
     return [
         ConsentChange(cid, channel, state, None, raw, out, level, at)

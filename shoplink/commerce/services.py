@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Max, Q, Sum
 
 from shoplink.audience.models import Contact
@@ -112,6 +113,61 @@ def link_orders_to_contacts(project, source: str, order_ids: Sequence[int] | Non
         Order, ["contact"], [(pk, {"contact_id": cid}) for pk, cid in linked], auto_now=False
     )
     return len(linked)
+
+
+def link_waiting_rows(project, source: str, contacts: dict[str, int]) -> bool:
+    """Point the orders and checkouts that name one of ``contacts`` (customer external id
+    -> contact id) and have no contact yet at it; True if some order was linked.
+
+    For contacts just created: orders and checkouts that arrived before their customer
+    (webhook order) wait with ``contact`` NULL. Only the contact column is written
+    (``updated_at`` kept), as ``bulk_update(["contact"])`` wrote it. On PostgreSQL one
+    statement does both tables (the orders through the partial index of waiting rows);
+    elsewhere the waiting rows are looked up first, and usually none are.
+    """
+    if not contacts:
+        return False
+    if connection.vendor == "postgresql":
+        return _link_waiting_postgresql(project, source, contacts)
+    keys = list(contacts)
+    scope = {"project_id": project.pk, "source": source, "contact_id": None}
+    order_ids = [pk for (pk,) in select_in(Order, ["id"], "customer_external_id", keys, **scope)]
+    if order_ids:
+        link_orders_to_contacts(project, source, order_ids)
+    waiting = select_in(
+        Checkout, ["id", "customer_external_id"], "customer_external_id", keys, **scope
+    )
+    update_dicts(
+        Checkout,
+        ["contact"],
+        [(pk, {"contact_id": contacts[customer]}) for pk, customer in waiting],
+        auto_now=False,
+    )
+    return bool(order_ids)
+
+
+def _link_waiting_postgresql(project, source: str, contacts: dict[str, int]) -> bool:
+    qn = connection.ops.quote_name
+    updates = []
+    for model in (Order, Checkout):
+        col = {f.attname: qn(f.column) for f in model._meta.concrete_fields}
+        table = qn(model._meta.db_table)
+        updates.append(
+            f"UPDATE {table} SET {col['contact_id']} = c.id FROM c"
+            f" WHERE {table}.{col['project_id']} = %s AND {table}.{col['source']} = %s"
+            f" AND {table}.{col['contact_id']} IS NULL"
+            f" AND {table}.{col['customer_external_id']} = c.key RETURNING 1"
+        )
+    sql = (
+        "WITH c (key, id) AS (SELECT * FROM unnest(%s::text[], %s::bigint[])),"
+        f" o AS ({updates[0]}), k AS ({updates[1]})"
+        " SELECT (SELECT count(*) FROM o), (SELECT count(*) FROM k)"
+    )
+    params = [list(contacts), list(contacts.values()), project.pk, source, project.pk, source]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        orders, _ = cursor.fetchone()
+    return orders > 0
 
 
 def upsert_checkouts(project, source: str, records: Sequence[Any]) -> list[RowChange]:

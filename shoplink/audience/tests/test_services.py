@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 
 from shoplink.audience.models import Consent, Contact, ContactList
 from shoplink.audience.services import (
@@ -96,6 +96,48 @@ def test_list_size_is_maintained(project):
     contact_list.refresh_from_db()
     assert contact_list.size == 3 == contact_list.memberships.count()
     assert ContactList.objects.get(pk=contact_list.pk).size == 3
+
+
+@pytest.mark.django_db
+def test_contacts_created_in_the_transaction_join_and_get_consent_beside_known_ones(project):
+    """``created`` skips the look-ups for new contacts only: a known contact that is a
+    member already is not added twice, and its stored consent is updated, not doubled."""
+    contact_list = create_list(project, "Buyers")
+    (known,) = [c.contact_id for c in upsert_contacts(project, [Rec("1")])]
+    add_to_list(contact_list, [known])
+    subscribed = ConsentInput("email", "subscribed", "SUBSCRIBED", consent_updated_at=T0)
+    apply_source_consents([(known, subscribed)], source="shopify")
+    with transaction.atomic():  # a bulk batch: contacts and their rows in one transaction
+        changes = upsert_contacts(project, [Rec("1"), Rec("2"), Rec("3")])
+        created = [c.contact_id for c in changes if c.created]
+        ids = [c.contact_id for c in changes]
+        assert add_to_list(contact_list, ids, created=created) == 2
+        later = ConsentInput(
+            "email", "unsubscribed", "UNSUBSCRIBED", consent_updated_at=T0 + dt.timedelta(1)
+        )
+        applied = apply_source_consents(
+            [(i, later) for i in ids], source="shopify", created=created
+        )
+    assert sorted(c.contact_id for c in applied) == sorted(ids)
+    assert sorted(contact_list.memberships.values_list("contact_id", flat=True)) == sorted(ids)
+    assert ContactList.objects.get(pk=contact_list.pk).size == 3
+    rows = Consent.objects.filter(contact_id__in=ids)
+    assert sorted(rows.values_list("contact_id", "state")) == sorted(
+        (i, "unsubscribed") for i in ids
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_created_is_not_trusted_outside_a_transaction(project):
+    """In autocommit the contacts are committed already and may have rows: looked up."""
+    contact_list = create_list(project, "Buyers")
+    (contact_id,) = [c.contact_id for c in upsert_contacts(project, [Rec("1")])]
+    assert add_to_list(contact_list, [contact_id]) == 1
+    item = (contact_id, ConsentInput("email", "subscribed", "SUBSCRIBED", consent_updated_at=T0))
+    assert len(apply_source_consents([item], source="shopify")) == 1
+    assert add_to_list(contact_list, [contact_id], created=[contact_id]) == 0
+    assert apply_source_consents([item], source="shopify", created=[contact_id]) == []
+    assert contact_list.memberships.count() == 1 == Consent.objects.count()
 
 
 @pytest.mark.django_db

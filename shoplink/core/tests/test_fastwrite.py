@@ -190,6 +190,17 @@ def test_select_in_filters_by_equality_and_null(project):
 
 
 @pytest.mark.django_db
+def test_select_in_takes_integer_keys(project):
+    """Ids as keys (on PostgreSQL sent as one bigint array, text keys as a text array)."""
+    orders = [Order.objects.create(project=project, external_id=str(i), **FIELDS) for i in (1, 2)]
+    ids = [o.pk for o in orders]
+    assert sorted(select_in(Order, ["id", "external_id"], "id", [*ids, 10**9])) == [
+        (ids[0], "1"),
+        (ids[1], "2"),
+    ]
+
+
+@pytest.mark.django_db
 def test_update_dicts_touches_auto_now_only_when_asked(project):
     order = Order.objects.create(project=project, external_id="1", **FIELDS)
     before = Order.objects.get(pk=order.pk).updated_at

@@ -22,8 +22,8 @@ from shoplink.audience import services as audience
 from shoplink.audience.models import Contact
 from shoplink.audience.services import ConsentChange, ContactChange
 from shoplink.commerce import services as commerce
-from shoplink.commerce.models import Checkout, Order
-from shoplink.core.fastwrite import select_in, update_dicts
+from shoplink.commerce.models import Order
+from shoplink.core.fastwrite import select_in
 from shoplink.core.upsert import RowChange, upsert_rows
 
 __all__ = [
@@ -64,11 +64,15 @@ def ingest_customers(
         return CustomerChanges()
     project = store.project
     changes = audience.upsert_contacts(project, records, source=store.source)
+    # Contacts this call created: when the caller holds a transaction (a bulk batch, a
+    # webhook's drain), nothing can reference them yet, so the services skip their
+    # look-ups of memberships and consents.
+    created = [c.contact_id for c in changes if c.created]
     if store.sync_customers and store.customer_list_id:
         joining = [c.contact_id for c in changes if c.created or join_existing]
-        audience.add_to_list(store.customer_list, joining)
+        audience.add_to_list(store.customer_list, joining, created=created)
     consent_changes = audience.apply_source_consents(
-        _consent_items(store, records, changes), source="shopify"
+        _consent_items(store, records, changes), source="shopify", created=created
     )
     created = [c for c in changes if c.created]
     if created:
@@ -106,23 +110,9 @@ def _consent_items(store, records, changes) -> list[tuple[int, Any]]:
 def _link_waiting_rows(store, created: Sequence[ContactChange]) -> None:
     """Link orders and checkouts that arrived before their customer (webhook order)."""
     project, source = store.project, store.source
-    keys = [c.external_id for c in created]
-    scope = {"project_id": project.pk, "source": source, "contact_id": None}
-    order_ids = [pk for (pk,) in select_in(Order, ["id"], "customer_external_id", keys, **scope)]
-    if order_ids:
-        commerce.link_orders_to_contacts(project, source, order_ids)
-        commerce.refresh_contact_stats(project, [c.contact_id for c in created])
     by_key = {c.external_id: c.contact_id for c in created}
-    waiting = select_in(
-        Checkout, ["id", "customer_external_id"], "customer_external_id", keys, **scope
-    )
-    # The contact column alone, as bulk_update(["contact"]) wrote it (updated_at kept).
-    update_dicts(
-        Checkout,
-        ["contact"],
-        [(pk, {"contact_id": by_key[customer]}) for pk, customer in waiting],
-        auto_now=False,
-    )
+    if commerce.link_waiting_rows(project, source, by_key):
+        commerce.refresh_contact_stats(project, [c.contact_id for c in created])
 
 
 def ingest_orders(store, records: Sequence[Any], *, refresh_stats: bool = True) -> list[RowChange]:
@@ -167,9 +157,14 @@ def _upsert_linked_orders(store, records) -> list[RowChange]:
     changes = upsert_rows(
         Order, project, source, records, commerce.ORDER_FIELDS, derived={"contact_id": contact_of}
     )
-    # Only rows written without a contact can need linking; on an initial import that
-    # is the few orders without a customer (or whose customer is not imported).
-    unlinked = {str(r.external_id) for r in records if r.customer_external_id not in contacts}
+    # Only rows written without a contact can need linking, and only if they name a
+    # customer (the service links nothing else); on an initial import that is the few
+    # orders whose customer is not imported.
+    unlinked = {
+        str(r.external_id)
+        for r in records
+        if r.customer_external_id and r.customer_external_id not in contacts
+    }
     if unlinked:
         commerce.link_orders_to_contacts(
             project,

@@ -193,6 +193,41 @@ def test_order_before_its_customer_is_linked_when_the_customer_arrives(store):
     assert contact.attributes["shopify_order_count"] == 1
 
 
+def test_arriving_customers_link_only_their_own_stores_waiting_rows(store, project):
+    """Orders and checkouts waiting for a customer of this store (contact NULL) are linked
+    when it arrives, the checkout's updated_at kept; rows of another store with the same
+    customer id, and rows linked already, are left alone."""
+    other_source = "shopify:other.myshopify.com"
+    someone = Contact.objects.create(project=project, external_id="99")
+    waiting = Order.objects.create(
+        project=project, source=store.source, external_id="10", customer_external_id="5"
+    )
+    elsewhere = Order.objects.create(
+        project=project, source=other_source, external_id="10", customer_external_id="5"
+    )
+    linked = Order.objects.create(
+        project=project,
+        source=store.source,
+        external_id="11",
+        customer_external_id="5",
+        contact=someone,
+    )
+    checkout = Checkout.objects.create(
+        project=project, source=store.source, external_id="tok", customer_external_id="6"
+    )
+    stamp = Checkout.objects.get(pk=checkout.pk).updated_at
+
+    ingest.ingest_customers(store, customers(customer_node(5), customer_node(6), customer_node(7)))
+
+    by_key = dict(Contact.objects.values_list("external_id", "id"))
+    assert Order.objects.get(pk=waiting.pk).contact_id == by_key["5"]
+    assert Order.objects.get(pk=elsewhere.pk).contact_id is None
+    assert Order.objects.get(pk=linked.pk).contact_id == someone.pk
+    assert Checkout.objects.get(pk=checkout.pk).contact_id == by_key["6"]
+    assert Checkout.objects.get(pk=checkout.pk).updated_at == stamp
+    assert Contact.objects.get(external_id="5").attributes["shopify_order_count"] == 1
+
+
 def test_older_order_does_not_overwrite_newer(store):
     newer = order_node(10, None, "99.00", updated="2026-05-01T00:00:00Z")
     ingest.ingest_orders(store, [mapping.order_from_graphql(newer)])
