@@ -169,9 +169,10 @@ def _import(sim: _Sim, domain: str):
         ),
     )
     print(
-        "parts start at: ",
+        "parts ran:      ",
         ", ".join(
-            f"{part} +{op['ingest_started_at'] - started_at:.1f} s"
+            f"{part} +{op['ingest_started_at'] - started_at:.1f}"
+            f"..+{op['ingest_started_at'] + op.get('seconds', 0) - started_at:.1f} s"
             for part, op in operations
             if "ingest_started_at" in op
         ),
@@ -189,8 +190,36 @@ def _import(sim: _Sim, domain: str):
         "(the rest: the worker's pages, shared since the fork)"
     )
     gids = {part: op["gid"] for part, op in operations}
+    _print_exports(store, gids, started_at)
     timings = (total_seconds, ingest_seconds, pipeline_seconds, commit_seconds, finish_seconds)
     return store, records, timings, gids
+
+
+def _print_exports(store, gids: dict[str, str], started_at: float) -> None:
+    """When each part's export ran on the (simulated) Shopify side, relative to Start.
+
+    Shopify's timestamps have whole seconds, so these are +-1 s: enough to tell whether
+    the worker waited for an export or the export waited for nothing.
+    """
+    from datetime import datetime
+
+    from shoplink.integrations.shopify.api import queries
+    from shoplink.integrations.shopify.connection.access import client_for
+
+    client = client_for(store)
+
+    def at(stamp: str | None) -> str:
+        if not stamp:
+            return "?"
+        seconds = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+        return f"+{seconds - started_at:.0f}"
+
+    spans = []
+    for part, gid in gids.items():
+        node = client.graphql(queries.BULK_OPERATION_STATUS, queries.id_variables(gid))
+        node = node["bulkOperation"] or {}
+        spans.append(f"{part} {at(node.get('createdAt'))}..{at(node.get('completedAt'))} s")
+    print("exports ran:    ", ", ".join(spans), "(Shopify's clock, whole seconds)")
 
 
 def _baseline(store, gids: dict[str, str]) -> tuple[int, float]:
