@@ -230,6 +230,10 @@ def _ingest_inline(store, es, part: str, url: str, client, lease, size: int) -> 
     return first
 
 
+def _readers() -> int:
+    return int(getattr(settings, "SHOPIFY_SYNC_READERS", 2))
+
+
 def _ingest_overlapped(store, es, part: str, url: str, client, lease, size: int) -> float | None:
     """Write the batches a reader process maps; start a new reader from the checkpoint if
     one dies. Return when the first group came out of a reader."""
@@ -240,7 +244,11 @@ def _ingest_overlapped(store, es, part: str, url: str, client, lease, size: int)
         stats = reader.ReaderStats()
         try:
             skip = op.get("groups_done", 0)
-            batches = reader.batches(client, url, part, skip=skip, size=size, stats=stats)
+            # A second reader only where each gets at least a batch (ADR 0090).
+            count = max(1, min(_readers(), (int(op.get("total") or 0) - skip) // size))
+            batches = reader.batches(
+                client, url, part, skip=skip, size=size, stats=stats, readers=count
+            )
             # closing(): a write that raises (lease lost, entity stopped) stops the reader now.
             with closing(batches):
                 for batch in batches:
