@@ -91,6 +91,17 @@ def _start_simulator(args, client_id: str, secret: str) -> tuple[subprocess.Pope
         time.sleep(0.1)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds of ``pid`` and its waited-for children (the export workers), Linux."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    # utime, stime, cutime, cstime: fields 14-17 of stat(5), 12-15 after "pid (comm)".
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def _setup_django(database: str, data_dir: str) -> None:
     os.environ["SHOPLINK_DATA_DIR"] = data_dir
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
@@ -310,7 +321,9 @@ def main() -> None:
         readers = resource.getrusage(resource.RUSAGE_CHILDREN)
         print(
             f"CPU s:           worker {own.ru_utime + own.ru_stime:.1f}, "
-            f"readers {readers.ru_utime + readers.ru_stime:.1f} (whole run, this process)"
+            f"readers {readers.ru_utime + readers.ru_stime:.1f} (whole run, this process), "
+            f"simulator {_cpu_seconds(process.pid):.1f} (its exports and downloads, "
+            "on the same cores)"
         )
         base_rows, base_s = _baseline(store, gids)
     finally:
