@@ -274,12 +274,15 @@ READER_STARTS = 3
 def _commit(store, es: EntitySync, part: str, handler: Part, batch: list, lease) -> None:
     if not batch:
         return
-    if not lease.renew():
-        raise LeaseLost(part)
-    started = time.monotonic()
-    cpu = time.process_time()
     op = es.operations[part]
     with transaction.atomic():
+        # In the batch's transaction: one COMMIT per batch instead of two (a round trip
+        # and a WAL flush each on PostgreSQL), and a lost lease rolls the batch back.
+        # Outside ``ingest_seconds``, as it was before it moved here.
+        if not lease.renew():
+            raise LeaseLost(part)
+        started = time.monotonic()
+        cpu = time.process_time()
         handler.write(store, batch)
         # CPU time too: on a shared machine it moves less than the wall clock.
         op["ingest_cpu_seconds"] = round(
