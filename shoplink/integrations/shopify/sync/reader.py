@@ -8,12 +8,12 @@ child never touches the database: what it sends is plain records, and the worker
 the only writer, so the checkpoint (``groups_done``, committed with its batch in
 ``bulk._commit``) means exactly what it meant in one process.
 
-Two readers (ADR 0090): mapping costs the child more CPU than writing costs the worker,
-so after its index pass the child forks a second reader that shares the index (copy on
-write) and the spooled file. The first maps batches 0, 2, 4…, the second 1, 3, 5…,
-each into a pipe of its own, and the worker takes them in turn, so it still writes
-them in file order and the checkpoint still means "every group before this one".
-``readers=1`` keeps one child.
+Two readers (ADR 0090, ``readers=2``): mapping can cost the child more CPU than writing
+costs the worker, so after its index pass the child can fork a second reader that
+shares the index (copy on write) and the spooled file. The first maps batches 0, 2,
+4…, the second 1, 3, 5…, each into a pipe of its own, and the worker takes them in
+turn, so it still writes them in file order and the checkpoint still means "every
+group before this one". ``readers=1`` (the default setting) keeps one child.
 
 Back-pressure: a sender thread in the child pickles and sends one batch at a time and
 blocks while the worker has not taken the previous one; the mapping thread hands it
