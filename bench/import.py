@@ -36,6 +36,10 @@ Reported, all measured in the same run:
 * ``waiting for exports`` (informational): the part of ``total`` outside every part's
   ingest (``seconds``): Shopify's export time not hidden behind an earlier part's ingest,
   the bulk API calls and the stats rebuild.
+* the timeline (informational): when each part ran (``parts ran``, seconds after Start)
+  and when each export ran on the simulator's side (``exports ran``, whole seconds),
+  and the CPU seconds of the worker, its readers and the simulator (whose exports
+  share the machine's cores with the import).
 
 The last line is ``RESULT ingest_rps=<n> total_rps=<n> baseline_rps=<n> ratio=<r> peak_mb=<n>``.
 ``--database`` is ``sqlite`` (a fresh file) or a ``postgres://`` URL (a ``test_`` database
