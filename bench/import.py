@@ -36,6 +36,10 @@ Reported, all measured in the same run:
 * ``waiting for exports`` (informational): the part of ``total`` outside every part's
   ingest (``seconds``): Shopify's export time not hidden behind an earlier part's ingest,
   the bulk API calls and the stats rebuild.
+* the timeline (informational): when each part ran (``parts ran``, seconds after Start)
+  and when each export ran on the simulator's side (``exports ran``, whole seconds),
+  and the CPU seconds of the worker, its readers and the simulator (whose exports
+  share the machine's cores with the import).
 
 The last line is ``RESULT ingest_rps=<n> total_rps=<n> baseline_rps=<n> ratio=<r> peak_mb=<n>``.
 ``--database`` is ``sqlite`` (a fresh file) or a ``postgres://`` URL (a ``test_`` database
@@ -89,6 +93,17 @@ def _start_simulator(args, client_id: str, secret: str) -> tuple[subprocess.Pope
         if process.poll() is not None or time.monotonic() > deadline:
             raise SystemExit("shopsim did not start")
         time.sleep(0.1)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds of ``pid`` and its waited-for children (the export workers), Linux."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    # utime, stime, cutime, cstime: fields 14-17 of stat(5), 12-15 after "pid (comm)".
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def _setup_django(database: str, data_dir: str) -> None:
@@ -169,9 +184,10 @@ def _import(sim: _Sim, domain: str):
         ),
     )
     print(
-        "parts start at: ",
+        "parts ran:      ",
         ", ".join(
-            f"{part} +{op['ingest_started_at'] - started_at:.1f} s"
+            f"{part} +{op['ingest_started_at'] - started_at:.1f}"
+            f"..+{op['ingest_started_at'] + op.get('seconds', 0) - started_at:.1f} s"
             for part, op in operations
             if "ingest_started_at" in op
         ),
@@ -189,8 +205,36 @@ def _import(sim: _Sim, domain: str):
         "(the rest: the worker's pages, shared since the fork)"
     )
     gids = {part: op["gid"] for part, op in operations}
+    _print_exports(store, gids, started_at)
     timings = (total_seconds, ingest_seconds, pipeline_seconds, commit_seconds, finish_seconds)
     return store, records, timings, gids
+
+
+def _print_exports(store, gids: dict[str, str], started_at: float) -> None:
+    """When each part's export ran on the (simulated) Shopify side, relative to Start.
+
+    Shopify's timestamps have whole seconds, so these are +-1 s: enough to tell whether
+    the worker waited for an export or the export waited for nothing.
+    """
+    from datetime import datetime
+
+    from shoplink.integrations.shopify.api import queries
+    from shoplink.integrations.shopify.connection.access import client_for
+
+    client = client_for(store)
+
+    def at(stamp: str | None) -> str:
+        if not stamp:
+            return "?"
+        seconds = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+        return f"+{seconds - started_at:.0f}"
+
+    spans = []
+    for part, gid in gids.items():
+        node = client.graphql(queries.BULK_OPERATION_STATUS, queries.id_variables(gid))
+        node = node["bulkOperation"] or {}
+        spans.append(f"{part} {at(node.get('createdAt'))}..{at(node.get('completedAt'))} s")
+    print("exports ran:    ", ", ".join(spans), "(Shopify's clock, whole seconds)")
 
 
 def _baseline(store, gids: dict[str, str]) -> tuple[int, float]:
@@ -281,7 +325,9 @@ def main() -> None:
         readers = resource.getrusage(resource.RUSAGE_CHILDREN)
         print(
             f"CPU s:           worker {own.ru_utime + own.ru_stime:.1f}, "
-            f"readers {readers.ru_utime + readers.ru_stime:.1f} (whole run, this process)"
+            f"readers {readers.ru_utime + readers.ru_stime:.1f} (whole run, this process), "
+            f"simulator {_cpu_seconds(process.pid):.1f} (its exports and downloads, "
+            "on the same cores)"
         )
         base_rows, base_s = _baseline(store, gids)
     finally:

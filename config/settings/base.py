@@ -196,6 +196,10 @@ SHOPIFY_SYNC_BATCH_SIZE = env_int("SHOPIFY_SYNC_BATCH_SIZE", 1000)
 SHOPIFY_SYNC_READER_PROCESS = env_bool(
     "SHOPIFY_SYNC_READER_PROCESS", DATABASES["default"]["ENGINE"].endswith("postgresql")
 )
+# Reader processes per large part when the reader is on: the first forks the others
+# after its index pass and each maps every n-th batch (ADR 0090). 1 by default: on the
+# 2-core bench machine a second reader measured no faster (docs/performance.md).
+SHOPIFY_SYNC_READERS = env_int("SHOPIFY_SYNC_READERS", 1)
 SHOPIFY_BULK_POLL_SECONDS = float(env_str("SHOPIFY_BULK_POLL_SECONDS", "60"))
 SHOPIFY_BULK_REPOLL_SECONDS = env_int("SHOPIFY_BULK_REPOLL_SECONDS", 15)
 SHOPIFY_SYNC_LEASE_SECONDS = env_int("SHOPIFY_SYNC_LEASE_SECONDS", 300)

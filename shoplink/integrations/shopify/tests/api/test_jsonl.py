@@ -156,3 +156,26 @@ def test_parent_id_is_read_from_the_key_not_from_values():
         "gid://shopify/LineItem/1"
     ]
     assert joiner.orphan_count == 0
+
+
+def test_after_index_splits_the_groups_between_iterators_over_the_same_content():
+    """``after_index`` (the import's second reader, ADR 0090): each iterator yields only
+    the groups its predicate takes, counted after ``skip``, and together they yield
+    every group exactly once, children joined as without a split."""
+    lines = []
+    for n in range(1, 8):
+        lines.append(orjson.dumps({"id": f"gid://shopify/Order/{n}"}))
+    for n in range(7, 0, -1):  # children after every parent, in reverse
+        line = {"id": f"gid://shopify/LineItem/{n}", "__parentId": f"gid://shopify/Order/{n}"}
+        lines.append(orjson.dumps(line))
+    whole = [(p["id"], c) for p, c in JsonlJoiner(lines, skip=1)]
+    halves = []
+    for share in (0, 1):
+        joiner = JsonlJoiner(lines, skip=1)
+        joiner.after_index = lambda share=share: lambda position: (position // 2) % 2 == share
+        halves.append([(p["id"], c) for p, c in joiner])
+        assert joiner.orphan_count == 0
+    assert [g[0] for g in halves[0]] == [f"gid://shopify/Order/{n}" for n in (2, 3, 6, 7)]
+    assert [g[0] for g in halves[1]] == [f"gid://shopify/Order/{n}" for n in (4, 5)]
+    assert sorted(halves[0] + halves[1]) == sorted(whole)
+    assert all(children["LineItem"] for _, children in whole)

@@ -64,6 +64,17 @@ def mid_part(store, entity: str, worker) -> tuple[EntitySync, int]:
     return wait_for(ready, timeout=90, interval=0.01)
 
 
+def second_reader(store, entity: str, worker) -> tuple[EntitySync, int]:
+    """Wait until ``entity`` is mid-part and the first reader has forked the second."""
+
+    def ready():
+        es, first = mid_part(store, entity, worker)
+        seconds = readers_of(first)
+        return (es, seconds[0]) if seconds else None
+
+    return wait_for(ready, timeout=90, interval=0.01)
+
+
 def synced(store):
     states = set(EntitySync.objects.filter(store=store).values_list("state", flat=True))
     return states == {"synced"}
@@ -154,3 +165,57 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
     except OSError:
         return True  # gone between the two looks
+
+
+def test_second_reader_killed_mid_part_restarts_from_checkpoint_and_ends_exact(
+    shopify_sim, project, unique_shop, worker_env, real_queue
+):
+    """The second reader (ADR 0090) is the first one's child: its death is seen by the
+    worker on its own pipe, and the part goes on from the checkpoint, exact."""
+    create_shop(shopify_sim, unique_shop, **PROFILE)
+    store = connect_store(shopify_sim, project, unique_shop)
+    worker_env["SHOPIFY_BASE_URL"] = shopify_sim.shop_base_url()
+    worker_env["SHOPIFY_SYNC_READER_PROCESS"] = "true"
+    worker_env["SHOPIFY_SYNC_READERS"] = "2"
+    sync.start_sync(store)
+    worker = start_worker(worker_env)
+    try:
+        _, pid = second_reader(store, "orders", worker)
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: synced(store), timeout=180)
+        assert worker.poll() is None
+    finally:
+        worker.terminate()
+        worker.wait(10)
+    log = (Path(worker_env["SHOPLINK_DATA_DIR"]) / "sync-worker.log").read_text()
+    assert "starting a new one from group" in log
+    assert_exact(shopify_sim, store, project)
+
+
+def test_two_readers_take_turns_in_file_order(
+    shopify_sim, project, unique_shop, worker_env, real_queue
+):
+    """With two readers every batch is written once and in file order (the order the rows
+    were inserted in is Shopify's), so the checkpoint never passes a group that is not
+    written; a batch size that divides nothing gives each reader many uneven turns."""
+    create_shop(shopify_sim, unique_shop, **PROFILE)
+    store = connect_store(shopify_sim, project, unique_shop)
+    worker_env["SHOPIFY_BASE_URL"] = shopify_sim.shop_base_url()
+    worker_env["SHOPIFY_SYNC_READER_PROCESS"] = "true"
+    worker_env["SHOPIFY_SYNC_READERS"] = "2"
+    worker_env["SHOPIFY_SYNC_BATCH_SIZE"] = "700"  # no multiple of the part sizes
+    sync.start_sync(store)
+    worker = start_worker(worker_env)
+    try:
+        _, first = mid_part(store, "orders", worker)
+        assert wait_for(lambda: readers_of(first), timeout=30, interval=0.01)
+        wait_for(lambda: synced(store), timeout=180)
+    finally:
+        worker.terminate()
+        worker.wait(10)
+    assert_exact(shopify_sim, store, project)
+    exported = [
+        str(r["id"]) for r in shopify_sim.control("GET", f"/shops/{unique_shop}/export/orders")
+    ]
+    written = Order.objects.filter(source=store.source).order_by("pk")
+    assert list(written.values_list("external_id", flat=True)) == exported
