@@ -260,7 +260,7 @@ def test_a_slow_receiver_meets_at_most_max_in_flight_attempts_and_gets_every_del
     # A storm against a slow receiver: attempts past the bound wait in the hub, not in the
     # HTTP client's pool (whose per-request scan once took the event loop), and their 5 s
     # deadline starts when they are sent, so none of them times out.
-    slow = _HoldingReceiver(hold=1.5)
+    slow = _HoldingReceiver(hold=3.0)
     try:
         tok = install(sim, shop)["access_token"]
         subscribe(sim, shop, tok, "CARTS_CREATE", slow.url + "/held")
@@ -274,6 +274,8 @@ def test_a_slow_receiver_meets_at_most_max_in_flight_attempts_and_gets_every_del
         outcomes = [e["outcome"] for e in log if e["topic"] == "carts/create"]
         assert outcomes == ["ok"] * count, outcomes
         assert slow.done == count
-        assert slow.most == MAX_IN_FLIGHT  # the bound was reached, and never passed
+        # Never past the bound, and near it (this is the case the bound is for); an
+        # attempt may end before the last of a wave starts on a busy machine.
+        assert MAX_IN_FLIGHT // 2 < slow.most <= MAX_IN_FLIGHT, slow.most
     finally:
         slow.server.shutdown()
