@@ -72,6 +72,7 @@ EVENT_OF = {
     "checkouts": ("shopify_checkout_started", "token"),
 }
 PG_DOWN_SECONDS = 10.0
+SLICE = 5.0  # seconds: the quiet stores' lag is also printed per slice of the storm
 
 
 # --- Django-side scripts (run in a subprocess with the product's settings) -------------
@@ -625,7 +626,7 @@ def run(args, k: int) -> dict:
             settled,
             (hot, quiet),
             (fault_log, windows),
-            window_end - window_start,
+            (window_start, window_end),
         )
     finally:
         cluster.stop()
@@ -731,10 +732,12 @@ def _settle(cluster: Cluster, sent: list[dict], timeout: float, window) -> dict:
         time.sleep(10)
 
 
-def _summarise(args, k, cluster, sent, state, settled, shops, faults, seconds) -> dict:
-    (hot, quiet), (fault_log, windows) = shops, faults
+def _summarise(args, k, cluster, sent, state, settled, shops, faults, storm) -> dict:
+    (hot, quiet), (fault_log, windows), (storm_start, storm_end) = shops, faults, storm
+    seconds = storm_end - storm_start
     expected = _expected(sent)
     lags, quiet_lags, quiet_outside = [], [], []
+    by_slice: dict[int, list[float]] = {}  # quiet lags by when the record was created
     lost = duplicated = 0
     quiet_set = set(quiet)
     for shop, keys in expected.items():
@@ -754,6 +757,7 @@ def _summarise(args, k, cluster, sent, state, settled, shops, faults, seconds) -
                 # the lag of the others says whether the product recovered.
                 if not any(a <= t <= b for a, b in windows):
                     quiet_outside.append(lag)
+                by_slice.setdefault(int((t - storm_start) // SLICE), []).append(lag)
     # Events of the counted kinds that no answered control call explains (a record the
     # simulator created but did not confirm in time): reported, not counted as duplicates.
     unexplained = sum(
@@ -783,6 +787,8 @@ def _summarise(args, k, cluster, sent, state, settled, shops, faults, seconds) -
         "q99": _percentile(quiet_lags, 99),
         "q95_outside": _percentile(quiet_outside, 95),
         "outside_n": len(quiet_outside),
+        "slices": {i: _percentile(v, 95) for i, v in sorted(by_slice.items())},
+        "windows": [(a - storm_start, b - storm_start) for a, b in windows],
         "lost": lost,
         "duplicated": duplicated,
         "unexplained": unexplained,
@@ -816,6 +822,14 @@ def _print(args, r: dict) -> None:
         print(
             f"  event lag quiet, records created outside the fault windows "
             f"({r['outside_n']}): p95 {r['q95_outside']:.0f} ms"
+        )
+        print(
+            "  fault windows (s into the storm): "
+            + ", ".join(f"{a:.0f}-{b:.0f}" for a, b in r["windows"])
+        )
+        print(
+            f"  event lag quiet p95 by when the record was created ({SLICE:.0f} s slices): "
+            + ", ".join(f"{i * SLICE:.0f}s {v / 1000:.1f}" for i, v in r["slices"].items())
         )
     print(
         f"  lost {r['lost']}, duplicated {r['duplicated']} (unexplained {r['unexplained']}), "
