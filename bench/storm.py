@@ -827,10 +827,10 @@ def _print(args, r: dict) -> None:
             "  fault windows (s into the storm): "
             + ", ".join(f"{a:.0f}-{b:.0f}" for a, b in r["windows"])
         )
-        print(
-            f"  event lag quiet p95 by when the record was created ({SLICE:.0f} s slices): "
-            + ", ".join(f"{i * SLICE:.0f}s {v / 1000:.1f}" for i, v in r["slices"].items())
-        )
+    print(
+        f"  event lag quiet p95 by when the record was created ({SLICE:.0f} s slices): "
+        + ", ".join(f"{i * SLICE:.0f}s {v / 1000:.1f}" for i, v in r["slices"].items())
+    )
     print(
         f"  lost {r['lost']}, duplicated {r['duplicated']} (unexplained {r['unexplained']}), "
         f"deliveries still pending "
