@@ -5,8 +5,8 @@ HMAC check (401, nothing stored) → bind the unsigned headers to the signed bod
 (``provenance.py``: shop, compliance shape, retry window; else 400 and a rejected
 record) → one INSERT of a ``WebhookDelivery`` keyed on ``X-Shopify-Webhook-Id`` (a
 duplicate answers 200 and does nothing) → wake the shop's drain unless one is queued
-(``wakeups.py``) → 200. When the database or the queue has just failed a delivery, the
-next ones are answered 503 at once for a moment (:class:`Outage`), so Shopify retries.
+(``wakeups.py``) → 200. When the database has just failed a delivery, the next ones are
+answered 503 at once for a moment (:class:`Outage`), so Shopify retries.
 Shopify gives us 5 s in total (PLATFORM.md §2.2) and retries slow answers, so nothing
 else happens here: parsing payloads into records is ``topics/``'s job, in a worker.
 """
@@ -20,7 +20,7 @@ import time
 import uuid
 
 import orjson
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -155,12 +155,15 @@ def accept_delivery(body: bytes | None, request_headers: dict[str, str]) -> tupl
     }
     received = state == DeliveryState.RECEIVED
     if not OUTAGE.admit():
-        # The database or the queue failed a delivery a moment ago: Shopify retries a
-        # 503, and this thread is free for the next request at once.
+        # The database failed a delivery a moment ago: Shopify retries a 503, and this
+        # thread is free for the next request at once.
         return 503, "Service unavailable"
     try:
         status = _record(values, received, status, note)
-    except Exception:
+    except DatabaseError:
+        # Only the database: a refusing queue fails at once (and its socket timeout
+        # bounds a hung one), and the delivery is kept for the sweeper; Shopify's retry
+        # of it right away is what wakes its shop (wakeups.py).
         OUTAGE.failed()
         raise
     OUTAGE.recovered()
@@ -168,7 +171,7 @@ def accept_delivery(body: bytes | None, request_headers: dict[str, str]) -> tupl
 
 
 class Outage:
-    """Answers 503 at once for a moment after the storage failed a delivery (ADR 0080).
+    """Answers 503 at once for a moment after the database failed a delivery (ADR 0080).
 
     A receiver thread that meets an unreachable database waits for the pool (3 s in a
     web process) and then answers 500; with every thread of a process waiting so, the
