@@ -31,7 +31,13 @@ WEBHOOK_PATH = "/integrations/shopify/webhooks"
 _ENVIRON_HEADERS = tuple(
     (name, "HTTP_" + name.upper().replace("-", "_")) for name in webhooks.READ_HEADERS
 )
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 413: "Payload Too Large"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    413: "Payload Too Large",
+    503: "Service Unavailable",
+}
 # What Django's SecurityMiddleware and XFrameOptionsMiddleware add to every answer.
 _SECURITY_HEADERS = [
     ("X-Content-Type-Options", "nosniff"),

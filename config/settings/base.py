@@ -6,6 +6,8 @@ See ``docs/configuration.md`` for every variable. Application code reads
 
 from __future__ import annotations
 
+import urllib.parse
+
 import dj_database_url
 
 from config.env import (
@@ -92,12 +94,27 @@ if DATABASE_URL:
         # with room for the odd extra; the total across processes must stay below the
         # server's max_connections (docs/configuration.md).
         DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1),
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 8),
-            "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+            # A web process waits less: Shopify gives a delivery 5 s in all (PLATFORM.md
+            # §2.2), and a receiver thread held 10 s by an unreachable server answered
+            # nothing while the deliveries piled up behind it (docs/performance.md,
+            # "Storm", session 7); a quick 5xx makes Shopify retry instead. Workers keep
+            # the longer wait: a job that fails is retried, but later.
+            "timeout": env_int(
+                "DATABASE_POOL_TIMEOUT", 3 if env_str("SHOPLINK_PROCESS", "") == "web" else 10
+            ),
             "max_idle": 300,
+            # psycopg's pool retries a failed connect after 1, 2, 4, 8 s…: after a 10 s
+            # outage it stayed away up to 5 s longer than the server did. Giving up every
+            # 5 s lets the next request start again at 1 s, so it is back within ~2 s.
+            "reconnect_timeout": 5,
         }
+        # libpq's own default is to wait for the operating system (minutes on a host that
+        # drops packets); the pool retries a failed connect on its own.
+        options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3))
 else:
 
     def _sqlite(filename: str) -> dict:
@@ -129,11 +146,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Queue: Huey on SQLite by default, Redis when REDIS_URL is set.
 REDIS_URL = env_str("REDIS_URL", "")
 HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", False)
+
+
+def _redis_url(url: str) -> str:
+    """``url`` with bounded socket timeouts unless it sets its own (redis-py URL options).
+
+    The receiver enqueues a drain inside Shopify's 5 s (PLATFORM.md §2.2): a Redis that
+    accepts but does not answer must fail the request in time for a quick 5xx. 3 s stays
+    above the consumer's blocking pop (Huey's ``read_timeout``, 1 s).
+    """
+    defaults = {"socket_connect_timeout": "1", "socket_timeout": "3"}
+    parts = urllib.parse.urlsplit(url)
+    query = dict(urllib.parse.parse_qsl(parts.query))
+    query = {**defaults, **query}
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
         "name": env_str("HUEY_NAME", "shoplink"),
-        "url": REDIS_URL,
+        "url": _redis_url(REDIS_URL),
         "immediate": HUEY_IMMEDIATE,
         "consumer": {"workers": env_int("WORKER_THREADS", 4), "worker_type": "thread"},
     }

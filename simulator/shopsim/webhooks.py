@@ -33,6 +33,14 @@ APP_LEVEL = {
     "app/scopes_update",
 }
 LOG_LIMIT = 2000
+# Attempts on the wire at once, across every shop. httpx's pool assigns a queued request
+# by scanning every connection for every queued request (httpcore 1.0), on each request
+# start and end: with thousands of deliveries waiting on a slow receiver (a storm, a
+# database outage behind it) that scan took the whole event loop, attempts timed out
+# 10-26 s late while still queued, retries piled on, and the hub never recovered (the
+# lost storm of docs/performance.md, "Storm", session 7). Attempts past this bound wait
+# here, outside the pool, and Shopify's 5 s deadline starts when one is sent.
+MAX_IN_FLIGHT = 48
 
 
 def topic_enum(topic: str) -> str:
@@ -67,10 +75,15 @@ class Hub:
         self.client: httpx.AsyncClient | None = None
         self.tasks: set[asyncio.Task] = set()
         self.reorder_buffers: dict[str, list] = {}
+        self.in_flight: asyncio.Semaphore | None = None
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
-        self.client = httpx.AsyncClient(timeout=TIMEOUT)
+        self.in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
+        limits = httpx.Limits(
+            max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT
+        )
+        self.client = httpx.AsyncClient(timeout=TIMEOUT, limits=limits)
 
     async def stop(self) -> None:
         for t in list(self.tasks):
@@ -216,17 +229,21 @@ class Hub:
             await asyncio.sleep(float(wf["delay_ms"]) / 1000)
         sub = d["sub"]
         for attempt in range(1, len(RETRY_DELAYS) + 2):
-            start = time.monotonic()
             status = None
-            try:
-                resp = await self.client.post(d["url"], content=d["body"], headers=self._headers(d))
-                status = resp.status_code
-                ok = 200 <= status < 300
-                outcome = "ok" if ok else "http-error"
-            except httpx.TimeoutException:
-                ok, outcome = False, "timeout"
-            except httpx.HTTPError as exc:
-                ok, outcome = False, f"error: {type(exc).__name__}"
+            async with self.in_flight:
+                start = time.monotonic()
+                try:
+                    resp = await self.client.post(
+                        d["url"], content=d["body"], headers=self._headers(d)
+                    )
+                    status = resp.status_code
+                    ok = 200 <= status < 300
+                    outcome = "ok" if ok else "http-error"
+                except httpx.TimeoutException:
+                    ok, outcome = False, "timeout"
+                except httpx.HTTPError as exc:
+                    ok, outcome = False, f"error: {type(exc).__name__}"
+                elapsed = time.monotonic() - start
             retry_in = (
                 None
                 if ok or attempt > len(RETRY_DELAYS)
@@ -237,7 +254,7 @@ class Hub:
                 attempt,
                 status,
                 outcome,
-                time.monotonic() - start,
+                elapsed,
                 next_retry_at=None if retry_in is None else time.time() + retry_in,
             )
             if ok:

@@ -1,4 +1,5 @@
-"""PostgreSQL connections come from psycopg's pool, configured by the environment (ADR 0052).
+"""PostgreSQL connections come from psycopg's pool, configured by the environment (ADR 0052);
+the storage timeouts a web process answers within (ADR 0080).
 
 Checked through ``manage.py shell`` in a fresh process, as an operator's settings would
 be read; the pool object is built (Django checks it against persistent connections
@@ -66,3 +67,55 @@ def test_the_pool_can_be_turned_off_for_persistent_connections():
 
 def test_sqlite_has_no_pool():
     assert _settings()["pool"] is None
+
+
+TIMEOUTS = """
+import json
+from django.db import connection
+from huey.contrib.djhuey import HUEY
+pool = getattr(connection, "pool", None)
+redis_pool = getattr(HUEY.storage, "pool", None)
+print(json.dumps({
+    "pool_timeout": None if pool is None else pool.timeout,
+    "reconnect_timeout": None if pool is None else pool.reconnect_timeout,
+    "connect_timeout": connection.settings_dict["OPTIONS"].get("connect_timeout"),
+    "redis": None if redis_pool is None else {
+        k: redis_pool.connection_kwargs.get(k)
+        for k in ("socket_timeout", "socket_connect_timeout")
+    },
+}))
+"""
+
+
+def _timeouts(**env) -> dict:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE", "REDIS"))}
+    environ.pop("SHOPLINK_PROCESS", None)
+    environ.update(env, DJANGO_SETTINGS_MODULE="config.settings.dev")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", TIMEOUTS],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_web_process_gives_up_on_the_database_inside_shopifys_five_seconds():
+    # gunicorn sets SHOPLINK_PROCESS=web (config/gunicorn.py); a worker keeps 10 s.
+    redis = "redis://queue.invalid:6379/0"
+    web = _timeouts(DATABASE_URL=URL, REDIS_URL=redis, SHOPLINK_PROCESS="web")
+    assert web == {
+        "pool_timeout": 3.0,
+        "reconnect_timeout": 5.0,
+        "connect_timeout": 3,
+        "redis": {"socket_timeout": 3.0, "socket_connect_timeout": 1.0},
+    }
+    assert _timeouts(DATABASE_URL=URL)["pool_timeout"] == 10.0
+
+
+def test_timeouts_in_the_redis_url_win():
+    got = _timeouts(REDIS_URL="redis://queue.invalid:6379/0?socket_timeout=7")
+    assert got["redis"] == {"socket_timeout": 7.0, "socket_connect_timeout": 1.0}

@@ -12,8 +12,15 @@ from shoplink.integrations.shopify.models import ShopifyStore
 from shoplink.integrations.shopify.sync import reconcile, runs
 from shoplink.queue.jobs import periodic_task, task
 
+# An import that fails on the database going away (a restart, a failover) is resumed
+# from its checkpoint once it is back, not a minute later by the stall sweeper: retried
+# for about as long as a restart takes, on a fresh connection (the lease is released
+# meanwhile, sync/lease.py). Any number of these may run at once (the lease).
+RETRIES = 10
+RETRY_DELAY = 2  # seconds
 
-@task()
+
+@task(retries=RETRIES, retry_delay=RETRY_DELAY)
 def advance_sync(store_id: int) -> str:
     """Move one store's bulk sync forward (start, poll, ingest, finish)."""
     return runs.advance(store_id)

@@ -5,7 +5,8 @@ HMAC check (401, nothing stored) → bind the unsigned headers to the signed bod
 (``provenance.py``: shop, compliance shape, retry window; else 400 and a rejected
 record) → one INSERT of a ``WebhookDelivery`` keyed on ``X-Shopify-Webhook-Id`` (a
 duplicate answers 200 and does nothing) → wake the shop's drain unless one is queued
-(``wakeups.py``) → 200.
+(``wakeups.py``) → 200. When the database has just failed a delivery, the next ones are
+answered 503 at once for a moment (:class:`Outage`), so Shopify retries.
 Shopify gives us 5 s in total (PLATFORM.md §2.2) and retries slow answers, so nothing
 else happens here: parsing payloads into records is ``topics/``'s job, in a worker.
 """
@@ -14,10 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
 import uuid
 
 import orjson
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -151,6 +154,68 @@ def accept_delivery(body: bytes | None, request_headers: dict[str, str]) -> tupl
         "attempts": 0,
     }
     received = state == DeliveryState.RECEIVED
+    if not OUTAGE.admit():
+        # The database failed a delivery a moment ago: Shopify retries a 503, and this
+        # thread is free for the next request at once.
+        return 503, "Service unavailable"
+    try:
+        status = _record(values, received, status, note)
+    except DatabaseError:
+        # Only the database: a refusing queue fails at once (and its socket timeout
+        # bounds a hung one), and the delivery is kept for the sweeper; Shopify's retry
+        # of it right away is what wakes its shop (wakeups.py).
+        OUTAGE.failed()
+        raise
+    OUTAGE.recovered()
+    return status, ""
+
+
+class Outage:
+    """Answers 503 at once for a moment after the database failed a delivery (ADR 0080).
+
+    A receiver thread that meets an unreachable database waits for the pool (3 s in a
+    web process) and then answers 500; with every thread of a process waiting so, the
+    deliveries queued behind them met Shopify's 5 s timeout instead, and a probe was
+    answered after 11.6 s (docs/performance.md, "Storm", session 7). After a failure the
+    process answers 503 without touching the storage for ``PAUSE`` seconds, then lets
+    one delivery at a time try until one succeeds.
+    """
+
+    PAUSE = 1.0  # seconds of 503s after a failure
+    TRIAL = 5.0  # one trial at a time: at most the pool's wait plus the work
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._failing = False
+        self._until = 0.0
+
+    def admit(self) -> bool:
+        with self._lock:
+            if not self._failing:
+                return True
+            now = time.monotonic()
+            if now < self._until:
+                return False
+            self._until = now + self.TRIAL
+            return True
+
+    def failed(self) -> None:
+        with self._lock:
+            self._failing = True
+            self._until = time.monotonic() + self.PAUSE
+
+    def recovered(self) -> None:
+        if self._failing:  # read without the lock: the common case costs nothing
+            with self._lock:
+                self._failing = False
+
+
+OUTAGE = Outage()
+
+
+def _record(values: dict, received: bool, status: int, note: str) -> int:
+    """Store the delivery and wake its shop's drain; return the HTTP status to answer."""
+    topic = values["topic"]
     # Autocommit statements, no transaction: the row must be committed before the wake-up
     # bit is read (wakeups.py), and a single INSERT is atomic on its own.
     # The inbox's own write turn: on SQLite a file of its own, so this never waits for a
@@ -165,7 +230,7 @@ def accept_delivery(body: bytes | None, request_headers: dict[str, str]) -> tupl
     if delivery_id is None and not wake:
         # The unique webhook id says Shopify already gave us this delivery (a retry after
         # a slow answer, or a duplicate): acknowledge it and do nothing (PLATFORM §2.3).
-        return 200, ""
+        return 200
     if wake:
         # Outside the lock; after the commit (immediately here, as no transaction is open).
         try:
@@ -177,7 +242,7 @@ def accept_delivery(body: bytes | None, request_headers: dict[str, str]) -> tupl
             raise
     elif not received:
         log.info("webhook %s %s: %s", values["webhook_id"], topic, note)
-    return status, ""
+    return status
 
 
 _FIELDS = tuple(
