@@ -231,7 +231,7 @@ def _ingest_inline(store, es, part: str, url: str, client, lease, size: int) -> 
 
 
 def _readers() -> int:
-    return int(getattr(settings, "SHOPIFY_SYNC_READERS", 1))
+    return int(settings.SHOPIFY_SYNC_READERS)
 
 
 def _ingest_overlapped(store, es, part: str, url: str, client, lease, size: int) -> float | None:
