@@ -27,15 +27,18 @@
     closing = [];
     if (closeTimer) { clearTimeout(closeTimer); closeTimer = null; }
   }
+  // Counted by the request itself (its loadend comes after htmx's swap, also on error,
+  // abort and timeout), not by htmx:afterRequest: that event goes to the requesting
+  // element or its nearest ancestor still in the page, which after a swap of the drawer
+  // may lie outside #drawer-root, and a missed end kept a closed drawer for 15 s.
   document.body.addEventListener("htmx:beforeSend", function (evt) {
-    if (inDrawer(evt.target)) inFlight += 1;
-  });
-  ["htmx:afterRequest", "htmx:sendAbort"].forEach(function (name) {
-    document.body.addEventListener(name, function (evt) {
-      if (!inDrawer(evt.target) || inFlight === 0) return;
-      inFlight -= 1;
+    var xhr = evt.detail && evt.detail.xhr;
+    if (!inDrawer(evt.target) || !xhr) return;
+    inFlight += 1;
+    xhr.addEventListener("loadend", function () {
+      inFlight = Math.max(0, inFlight - 1);
       if (inFlight === 0 && closing.length) setTimeout(finishClose, 0);
-    });
+    }, { once: true });
   });
   function closeDrawer() {
     var root = document.getElementById("drawer-root");
