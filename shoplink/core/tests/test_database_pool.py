@@ -28,10 +28,16 @@ print(json.dumps({
 
 
 def _settings(**env) -> dict:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE")}
+    return _run(PROBE, ("DATABASE",), env)
+
+
+def _run(script: str, dropped: tuple[str, ...], env: dict) -> dict:
+    """Run ``script`` in ``manage.py shell`` without the variables starting with
+    ``dropped`` (this run's own), plus ``env``; its last line, as JSON."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
     environ.update(env, DJANGO_SETTINGS_MODULE="config.settings.dev")
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", PROBE],
+        [sys.executable, "manage.py", "shell", "-c", script],
         cwd=ROOT,
         env=environ,
         capture_output=True,
@@ -88,19 +94,7 @@ print(json.dumps({
 
 
 def _timeouts(**env) -> dict:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE", "REDIS"))}
-    environ.pop("SHOPLINK_PROCESS", None)
-    environ.update(env, DJANGO_SETTINGS_MODULE="config.settings.dev")
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", TIMEOUTS],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return _run(TIMEOUTS, ("DATABASE", "REDIS", "SHOPLINK_PROCESS"), env)
 
 
 def test_a_web_process_gives_up_on_the_database_inside_shopifys_five_seconds():

@@ -23,10 +23,18 @@ def test_real_consumer_runs_an_enqueued_job(worker_env, real_queue):
         enqueue_on_commit(ping, token)
         assert len(real_queue) == 0  # nothing is enqueued before the commit
     assert len(real_queue) == 1
+    _run_consumer_until_pinged(worker_env, token, workers=1)
+
+
+def _run_consumer_until_pinged(env: dict, token: str, *, workers: int, look=None):
+    """Start ``manage.py run_huey``, wait until it ran ``ping(token)``, stop it.
+
+    ``look(pid)`` runs while the consumer is still up; its result is returned.
+    """
     worker = subprocess.Popen(
-        [sys.executable, "manage.py", "run_huey", "--workers", "1", "--no-periodic"],
+        [sys.executable, "manage.py", "run_huey", "--workers", str(workers), "--no-periodic"],
         cwd=ROOT,
-        env=worker_env,
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -36,6 +44,7 @@ def test_real_consumer_runs_an_enqueued_job(worker_env, real_queue):
             assert time.monotonic() < deadline, "the consumer never ran the job"
             assert worker.poll() is None, "the consumer exited"
             time.sleep(0.2)
+        return look(worker.pid) if look else None
     finally:
         worker.terminate()
         worker.wait(10)
@@ -57,22 +66,9 @@ def test_consumer_job_threads_yield_the_cpu_to_the_web_process(worker_env, real_
     """WORKER_NICE: the job threads run at that niceness, the consumer's main thread not."""
     token = uuid.uuid4().hex
     ping(token)
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "run_huey", "--workers", "2", "--no-periodic"],
-        cwd=ROOT,
-        env={**worker_env, "WORKER_NICE": "7"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    env = {**worker_env, "WORKER_NICE": "7"}
+    pid, niceness = _run_consumer_until_pinged(
+        env, token, workers=2, look=lambda pid: (pid, _thread_niceness(pid))
     )
-    try:
-        deadline = time.monotonic() + 30
-        while not WorkerHeartbeat.objects.filter(worker=f"ping:{token}").exists():
-            assert time.monotonic() < deadline, "the consumer never ran the job"
-            assert worker.poll() is None, "the consumer exited"
-            time.sleep(0.2)
-        niceness = _thread_niceness(worker.pid)
-    finally:
-        worker.terminate()
-        worker.wait(10)
-    assert niceness[worker.pid] == 0, niceness  # the scheduler and the signal handling
+    assert niceness[pid] == 0, niceness  # the scheduler and the signal handling
     assert sum(1 for value in niceness.values() if value == 7) >= 2, niceness
