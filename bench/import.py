@@ -296,10 +296,17 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=200_000)
     parser.add_argument("--products", type=int, default=200)
     parser.add_argument("--database", default="sqlite", help="sqlite or a postgres:// URL")
-    parser.add_argument(
+    stages = parser.add_mutually_exclusive_group()
+    stages.add_argument(
         "--inline",
         action="store_true",
         help="read and write in one process, as before ADR 0053 (for an A/B in one session)",
+    )
+    stages.add_argument(
+        "--reader",
+        action="store_true",
+        help="read in a reader process whatever the database (the shipped default is on for "
+        "PostgreSQL, off for SQLite: SHOPIFY_SYNC_READER_PROCESS)",
     )
     args = parser.parse_args()
     print(f"load average:    {' '.join(f'{x:.2f}' for x in os.getloadavg())} (before)")
@@ -309,8 +316,10 @@ def main() -> None:
     from django.conf import settings
     from django.db import connection
 
-    settings.SHOPIFY_SYNC_READER_PROCESS = not args.inline
-    print(f"reader process:  {'no (--inline)' if args.inline else 'yes'}")
+    if args.inline or args.reader:
+        settings.SHOPIFY_SYNC_READER_PROCESS = args.reader
+    how = "--inline" if args.inline else "--reader" if args.reader else "the shipped default"
+    print(f"reader process:  {'yes' if settings.SHOPIFY_SYNC_READER_PROCESS else 'no'} ({how})")
     process, url = _start_simulator(args, settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET)
     try:
         sim = _Sim(url)
