@@ -47,7 +47,11 @@ def open_sync_drawer(page, domain):
 
 
 def show_status(page):
-    page.locator("#drawer-root .sync-status").scroll_into_view_if_needed()
+    # In the page, in one step: the status is swapped every half second while a sync runs,
+    # and a locator's scroll can find the element it resolved already detached.
+    page.evaluate(
+        "document.querySelector('#drawer-root .sync-status')?.scrollIntoView({block: 'nearest'})"
+    )
 
 
 def row_states(page) -> dict[str, str]:
